@@ -1,0 +1,67 @@
+"""The Mediated Access Desk: a telephone desk in front of a national children's index."""
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from desk import config as desk_config
+from desk.extensions import csrf, db, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the desk: configuration, extensions, blueprints, commands."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    app.config.from_mapping(desk_config.load(app.instance_path))
+    if config:
+        app.config.update(config)
+    desk_config.check(app.config)
+    configure_logging(app)
+    register_proxy(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug:
+        app.logger.setLevel(logging.INFO)
+
+
+def register_proxy(app: Flask) -> None:
+    hops = app.config["DESK_PROXY_HOPS"]
+    if hops:
+        # Trust exactly as many X-Forwarded-* hops as there are proxies, so the URL Twilio
+        # signed (scheme and host at the proxy) is the URL the signature is checked against.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from desk.home import bp as home_bp
+    from ivr.views import bp as ivr_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(ivr_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from desk.audit.cli import audit_cli
+    from desk.demo import demo_cli
+    from verification.cli import practitioners_cli
+
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(practitioners_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,143 @@
+"""Configuration, read from the environment: every setting the desk knows is listed here."""
+
+import json
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its default, how to parse it, and what it is for."""
+
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    doc: str
+
+
+SETTINGS = (
+    Setting(
+        "DESK_ENV",
+        "production",
+        str,
+        "`production` or `development`. Development invents and keeps missing keys.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        str,
+        "SQLAlchemy URL; `postgresql://…` in production. Default: SQLite in instance/desk.db.",
+    ),
+    Setting("SECRET_KEY", None, str, "Signs sessions and CSRF tokens. Required in production."),
+    Setting(
+        "DESK_TOTP_KEY",
+        None,
+        str,
+        "Fernet key that encrypts practitioners' token secrets at rest. Required in production.",
+    ),
+    Setting("TWILIO_ACCOUNT_SID", None, str, "Twilio account SID."),
+    Setting(
+        "TWILIO_AUTH_TOKEN",
+        None,
+        str,
+        "Twilio auth token; webhooks are validated with it and refused without it.",
+    ),
+    Setting(
+        "DESK_PUBLIC_URL",
+        None,
+        str,
+        "The URL Twilio calls, e.g. https://desk.example.org; webhook signatures are "
+        "checked against it. Default: the request's own URL.",
+    ),
+    Setting(
+        "DESK_PROXY_HOPS",
+        0,
+        int,
+        "Proxies in front of the desk whose X-Forwarded-* headers are trusted.",
+    ),
+    Setting("DESK_QUEUE_NAME", "desk", str, "Name of the Twilio queue callers wait in."),
+    Setting(
+        "DESK_OPENING_HOURS",
+        "",
+        str,
+        "When the desk takes calls, e.g. `Mon-Fri 08:00-18:00; Sat 09:00-13:00`. "
+        "Empty: always open.",
+    ),
+    Setting("DESK_TIMEZONE", "Europe/London", str, "Time zone of the opening hours."),
+    Setting(
+        "DESK_THROTTLE_FAILURES",
+        10,
+        int,
+        "Failed verifications from one calling number, within the window, before every "
+        "further attempt from it is refused.",
+    ),
+    Setting("DESK_THROTTLE_WINDOW_MINUTES", 60, int, "The window of DESK_THROTTLE_FAILURES."),
+    Setting("DESK_ARGON2_TIME_COST", 3, int, "argon2id passes for PIN hashes."),
+    Setting("DESK_ARGON2_MEMORY_KIB", 65536, int, "argon2id memory for PIN hashes, in KiB."),
+    Setting("DESK_ARGON2_PARALLELISM", 4, int, "argon2id lanes for PIN hashes."),
+)
+
+# Keys the desk cannot run without; development mode makes them up instead.
+REQUIRED_KEYS = ("SECRET_KEY", "DESK_TOTP_KEY")
+
+
+def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Every setting, parsed from the environment or defaulted."""
+    return {
+        s.name: s.parse(environ[s.name]) if environ.get(s.name) else s.default for s in SETTINGS
+    }
+
+
+def database_uri(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL: psycopg 3 for PostgreSQL, SQLite in the instance folder by default."""
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'desk.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def development_keys(instance_path: str) -> dict[str, str]:
+    """Keys for a development desk, made once and kept in the instance folder."""
+    path = Path(instance_path) / "development-keys.json"
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    keys = {
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "DESK_TOTP_KEY": Fernet.generate_key().decode(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(keys))
+    return keys
+
+
+def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The app's configuration from the environment."""
+    config = settings_from(environ)
+    missing = [key for key in REQUIRED_KEYS if not config[key]]
+    if missing and config["DESK_ENV"] == "development":
+        config.update({k: v for k, v in development_keys(instance_path).items() if k in missing})
+    config["SQLALCHEMY_DATABASE_URI"] = database_uri(config.pop("DATABASE_URL"), instance_path)
+    # Parameters could carry a typed ID into an error message; keep them out of logs.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, "pool_pre_ping": True}
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = config["DESK_ENV"] != "development"
+    return config
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Refuse to start without the keys the desk cannot run without."""
+    missing = [key for key in REQUIRED_KEYS if not config.get(key)]
+    if missing:
+        raise RuntimeError(
+            f"{', '.join(missing)} must be set (or DESK_ENV=development for a local desk)"
+        )

@@ -1,0 +1,69 @@
+"""`flask demo`: seed a development desk with demo data, and read demo token codes."""
+
+from datetime import date
+
+import click
+import pyotp
+from flask import current_app
+from flask.cli import AppGroup
+
+from desk.extensions import db
+from verification import registry, tokens
+from verification.registry import NewPractitioner
+
+DEMO_PRACTITIONERS = (
+    NewPractitioner(
+        practitioner_id="40000001",
+        name="Sam Field",
+        organisation="Rochdale Council",
+        role="Social worker",
+        local_authority="Rochdale",
+        phones=("+447700900123",),
+        vetted_on=date(2025, 9, 1),
+        trained_on=date(2025, 9, 15),
+        pin="739182",
+        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DP",  # noqa: S106
+    ),
+)
+
+
+def _require_development() -> None:
+    if current_app.config["DESK_ENV"] != "development":
+        raise click.UsageError("demo commands run only with DESK_ENV=development")
+
+
+@click.group("demo", cls=AppGroup, invoke_without_command=True)
+@click.pass_context
+def demo_cli(ctx: click.Context) -> None:
+    """Seed the demo data (with no subcommand), or read a demo token code."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(seed)
+
+
+@demo_cli.command("seed")
+def seed() -> None:
+    """Add the demo practitioners (again, harmlessly) and print their credentials."""
+    _require_development()
+    for demo in DEMO_PRACTITIONERS:
+        try:
+            registry.get(demo.practitioner_id)
+        except LookupError:
+            registry.register(demo)
+        click.echo(
+            f"Demo practitioner {demo.practitioner_id} ({demo.name}), phone {demo.phones[0]}: "
+            f"PIN {demo.pin}, token secret {demo.totp_secret}"
+        )
+    db.session.commit()
+    click.echo("Current token code: flask --app wsgi demo code 40000001")
+
+
+@demo_cli.command("code")
+@click.argument("practitioner_id")
+def code(practitioner_id: str) -> None:
+    """Print a demo practitioner's current token code, as their token would show it."""
+    _require_development()
+    try:
+        practitioner = registry.get(practitioner_id)
+    except LookupError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(pyotp.TOTP(tokens.unseal(practitioner.totp_secret_encrypted)).now())

@@ -1,0 +1,1 @@
+"""The telephone side of the desk: Twilio webhooks, the call flow, TwiML."""

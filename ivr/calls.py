@@ -1,0 +1,190 @@
+"""What happens to a call at each webhook: the flow, the checks, the queue, the audit."""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from desk.audit.service import record
+from desk.extensions import db
+from ivr import flow, hours, twiml
+from ivr.flow import Field, Step
+from ivr.models import FINISHED, Call, CallStatus
+from verification import checks
+from verification.checks import Outcome, Verdict
+from verification.phones import caller_number
+
+# Twilio's CallStatus values after which the call is over.
+TERMINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+
+
+def find(sid: str) -> Call | None:
+    """The call with this CallSid, locked for this transaction where the database can."""
+    return db.session.scalar(select(Call).where(Call.sid == sid).with_for_update())
+
+
+def arrive(sid: str, raw_from: str | None, now: datetime) -> str:
+    """A call rings the desk: greet it, or repeat the greeting if Twilio sent this twice."""
+    existing = find(sid)
+    if existing is not None:
+        return existing.last_twiml
+    call = Call(sid=sid, caller_number=caller_number(raw_from), started_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(call)
+    except IntegrityError:
+        # The same webhook is being answered by another worker right now.
+        existing = find(sid)
+        return existing.last_twiml if existing else twiml.render(flow.unavailable())
+    is_withheld = call.caller_number is None
+    is_open = hours.is_open(
+        hours.parse(current_app.config["DESK_OPENING_HOURS"]),
+        now,
+        current_app.config["DESK_TIMEZONE"],
+    )
+    record(
+        "call.started",
+        call_id=call.id,
+        data={"is_number_withheld": is_withheld, "is_open": is_open},
+    )
+    step = flow.start(is_open, is_withheld)
+    reason = "closed" if not is_open else "number_withheld"
+    return _reply(call, step, now, reason)
+
+
+def answer(sid: str, turn: int | None, digits: str, now: datetime) -> str:
+    """The caller keyed an answer (or nothing) to the question asked at `turn`."""
+    call = find(sid)
+    if call is None:
+        current_app.logger.warning("Answer for a call the desk does not know")
+        return twiml.render(flow.unavailable())
+    if turn != call.turn or call.flow_state.asks is None:
+        # A repeat of an answer already taken (a Twilio retry, a replay): the same reply again.
+        return call.last_twiml
+    step = flow.answer(call.flow_state, digits)
+    if step.accepted == Field.ID:
+        claimed = checks.find_claimed(digits)
+        call.claimed_practitioner_id = claimed.id if claimed else None
+        call.is_pin_correct = False
+    elif step.accepted == Field.PIN:
+        call.is_pin_correct = checks.check_pin(call.claimed_practitioner, digits)
+    elif step.accepted == Field.CODE:
+        verdict = checks.conclude(
+            call.claimed_practitioner, call.is_pin_correct, digits, call.caller_number, now
+        )
+        _record_verdict(call, verdict, now)
+        first_name = verdict.practitioner.first_name if verdict.practitioner else ""
+        step = flow.decide(step.state, verdict.outcome, first_name)
+        reason = "access_not_active" if verdict.outcome == Outcome.INACTIVE else "not_verified"
+        return _reply(call, step, now, reason)
+    return _reply(call, step, now, "no_usable_entry")
+
+
+def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
+    who = verdict.practitioner.id if verdict.practitioner else None
+    attempt = {"attempt": call.attempt}
+    call.claimed_practitioner_id, call.is_pin_correct = None, False
+    if verdict.outcome == Outcome.REJECTED:
+        record(
+            "verification.failed",
+            call_id=call.id,
+            practitioner_id=who,
+            data={**attempt, "reasons": list(verdict.reasons)},
+        )
+        if verdict.has_locked_account:
+            record(
+                "practitioner.locked",
+                call_id=call.id,
+                practitioner_id=who,
+                data={"reason": "consecutive_failures"},
+            )
+        return
+    assert verdict.practitioner is not None
+    call.practitioner_id = verdict.practitioner.id
+    call.verified_at = now
+    call.is_registered_number = call.caller_number in {
+        p.number for p in verdict.practitioner.phones
+    }
+    data = {**attempt, "is_registered_number": call.is_registered_number}
+    if verdict.outcome == Outcome.INACTIVE:
+        record(
+            "verification.inactive",
+            call_id=call.id,
+            practitioner_id=who,
+            data={**data, "reasons": list(verdict.reasons)},
+        )
+    else:
+        record("verification.succeeded", call_id=call.id, practitioner_id=who, data=data)
+
+
+def _reply(call: Call, step: Step, now: datetime, reason_if_ended: str) -> str:
+    """Move the call on to the step, audit what changed, and remember the reply for repeats."""
+    call.flow_state = step.state
+    if step.is_enqueued:
+        call.status, call.queued_at = CallStatus.QUEUED, now
+        record("call.queued", call_id=call.id, practitioner_id=call.practitioner_id)
+    elif step.is_hung_up:
+        call.status = CallStatus.ENDED
+        record(
+            "call.ended_by_desk",
+            call_id=call.id,
+            practitioner_id=call.practitioner_id,
+            data={"reason": reason_if_ended},
+        )
+    call.turn += 1
+    call.last_twiml = twiml.render(step, call.turn)
+    return call.last_twiml
+
+
+def leave_queue(sid: str, result: str, queue_seconds: int | None, now: datetime) -> str:
+    """The caller left the queue: taken by an operator, hung up, or the queue failed."""
+    call = find(sid)
+    if call is None or call.left_queue_at is not None:
+        return twiml.empty()
+    call.left_queue_at, call.queue_result = now, result
+    data = {"result": result, "queue_seconds": queue_seconds}
+    if result in {"bridged", "redirected"}:
+        record("call.left_queue", call_id=call.id, practitioner_id=call.practitioner_id, data=data)
+        return twiml.empty()
+    if result == "hangup":
+        call.status = CallStatus.ABANDONED
+        record("call.abandoned", call_id=call.id, practitioner_id=call.practitioner_id, data=data)
+        return twiml.empty()
+    call.status = CallStatus.ENDED
+    record(
+        "call.ended_by_desk",
+        call_id=call.id,
+        practitioner_id=call.practitioner_id,
+        data={**data, "reason": "queue_failed"},
+    )
+    return twiml.render(flow.unavailable())
+
+
+def update_status(
+    sid: str, status: str, duration: int | None, sequence: int | None, now: datetime
+) -> None:
+    """Apply a status callback; late, repeated or out-of-order ones change nothing."""
+    call = find(sid)
+    if call is None:
+        current_app.logger.warning("Status callback for a call the desk does not know")
+        record("call.status_for_unknown_call", data={"call_sid": sid, "status": status})
+        return
+    if sequence is not None and call.last_sequence is not None and sequence <= call.last_sequence:
+        return
+    if sequence is not None:
+        call.last_sequence = sequence
+    if status not in TERMINAL_STATUSES or call.ended_at is not None:
+        return
+    call.ended_at, call.duration_seconds = now, duration
+    if call.status not in FINISHED:
+        call.status = {
+            CallStatus.QUEUED: CallStatus.ABANDONED,
+            CallStatus.CONNECTED: CallStatus.COMPLETED,
+        }.get(call.status, CallStatus.ENDED)
+    record(
+        "call.ended",
+        call_id=call.id,
+        practitioner_id=call.practitioner_id,
+        data={"status": call.status.value, "twilio_status": status, "duration_seconds": duration},
+    )

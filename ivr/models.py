@@ -1,0 +1,83 @@
+"""A phone call to the desk, its state kept here so that any worker can answer its next webhook."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from desk.extensions import Model
+from desk.types import UTCDateTime, utcnow
+from ivr.flow import Stage, State
+from verification.models import Practitioner
+
+
+class CallStatus(StrEnum):
+    IN_IVR = "in_ivr"
+    QUEUED = "queued"
+    CONNECTED = "connected"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+    ENDED = "ended"
+
+
+FINISHED = {CallStatus.COMPLETED, CallStatus.ABANDONED, CallStatus.ENDED}
+
+
+def _enum(cls: type[StrEnum]) -> Enum:
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Call(Model):
+    """One inbound call, keyed by Twilio's CallSid."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    caller_number: Mapped[str | None] = mapped_column(String(16), index=True)
+    status: Mapped[CallStatus] = mapped_column(
+        _enum(CallStatus), default=CallStatus.IN_IVR, index=True
+    )
+
+    # The flow's state between webhooks.
+    stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.ASK_ID)
+    attempt: Mapped[int] = mapped_column(default=1)
+    retries: Mapped[int] = mapped_column(default=0)
+    # Bumped with every reply; an answer carrying an older turn is a repeat and gets last_twiml.
+    turn: Mapped[int] = mapped_column(default=0)
+    last_twiml: Mapped[str] = mapped_column(Text, default="")
+
+    # The ID keyed this attempt, when it names a practitioner, and whether the PIN matched it.
+    # The PIN itself is never kept: only this outcome of checking it.
+    claimed_practitioner_id: Mapped[str | None] = mapped_column(ForeignKey("practitioners.id"))
+    is_pin_correct: Mapped[bool] = mapped_column(default=False)
+
+    practitioner_id: Mapped[str | None] = mapped_column(ForeignKey("practitioners.id"), index=True)
+    is_registered_number: Mapped[bool | None]
+
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    left_queue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queue_result: Mapped[str | None] = mapped_column(String(32))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[int | None]
+    # Twilio's SequenceNumber of the last status callback applied; older ones are ignored.
+    last_sequence: Mapped[int | None]
+
+    claimed_practitioner: Mapped[Practitioner | None] = relationship(
+        foreign_keys=[claimed_practitioner_id]
+    )
+    practitioner: Mapped[Practitioner | None] = relationship(foreign_keys=[practitioner_id])
+
+    @property
+    def flow_state(self) -> State:
+        return State(self.stage, self.attempt, self.retries)
+
+    @flow_state.setter
+    def flow_state(self, state: State) -> None:
+        self.stage, self.attempt, self.retries = state.stage, state.attempt, state.retries
+
+    def __repr__(self) -> str:
+        return f"<Call {self.id} {self.status}>"

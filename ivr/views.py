@@ -1,0 +1,94 @@
+"""Twilio's webhooks. Each parses the form, calls the call service, commits once, answers TwiML."""
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from desk.extensions import csrf, db
+from desk.types import utcnow
+from ivr import calls, flow, twiml
+from ivr.signature import twilio_only
+from ivr.twiml import twiml_response
+
+bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+# The Twilio signature takes the place of a CSRF token on these endpoints, and only here.
+csrf.exempt(bp)
+
+
+def _int(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/voice")
+@twilio_only
+def voice() -> Response:
+    xml = calls.arrive(request.form.get("CallSid", ""), request.form.get("From"), utcnow())
+    db.session.commit()
+    return twiml_response(xml)
+
+
+@bp.post("/answer")
+@twilio_only
+def answer() -> Response:
+    turn = request.args.get("turn", type=int)
+    digits = request.form.get("Digits", "")
+    xml = calls.answer(request.form.get("CallSid", ""), turn, digits, utcnow())
+    db.session.commit()
+    return twiml_response(xml)
+
+
+@bp.post("/wait")
+@twilio_only
+def wait() -> Response:
+    position = _int("QueuePosition") or 1
+    return twiml_response(twiml.render(flow.waiting(position)))
+
+
+@bp.post("/left-queue")
+@twilio_only
+def left_queue() -> Response:
+    form = request.form
+    xml = calls.leave_queue(
+        form.get("CallSid", ""), form.get("QueueResult", ""), _int("QueueTime"), utcnow()
+    )
+    db.session.commit()
+    return twiml_response(xml)
+
+
+@bp.post("/status")
+@twilio_only
+def status() -> Response:
+    form = request.form
+    calls.update_status(
+        form.get("CallSid", ""),
+        form.get("CallStatus", ""),
+        _int("CallDuration"),
+        _int("SequenceNumber"),
+        utcnow(),
+    )
+    db.session.commit()
+    return twiml_response(twiml.empty())
+
+
+@bp.post("/fallback")
+@twilio_only
+def fallback() -> Response:
+    current_app.logger.error(
+        "Twilio fell back after error %s on %s",
+        request.form.get("ErrorCode", "?"),
+        request.form.get("ErrorUrl", "?"),
+    )
+    return twiml_response(twiml.render(flow.unavailable()))
+
+
+@bp.errorhandler(Exception)
+def unavailable(error: Exception) -> Response | HTTPException:
+    """Anything that goes wrong in a webhook: the caller hears a safe message, never a 500."""
+    if isinstance(error, HTTPException):
+        return error
+    db.session.rollback()
+    # The form is not logged: it holds what the caller keyed.
+    current_app.logger.exception(
+        "Webhook %s failed; the caller was told to try later", request.path
+    )
+    return twiml_response(twiml.render(flow.unavailable()))

@@ -1,0 +1,40 @@
+"""Test data: practitioners issued through the same service the desk uses."""
+
+from datetime import date
+from typing import Any
+
+import pyotp
+
+from desk.extensions import db
+from verification import registry
+from verification.models import Practitioner
+from verification.registry import NewPractitioner
+
+PIN = "739182"
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP"
+PHONE = "+447700900123"
+
+
+def make_practitioner(**overrides: Any) -> Practitioner:
+    """A registered, active, vetted, trained practitioner; override any field."""
+    fields: dict[str, Any] = {
+        "practitioner_id": "40000001",
+        "name": "Sam Field",
+        "organisation": "Rochdale Council",
+        "role": "Social worker",
+        "local_authority": "Rochdale",
+        "phones": (PHONE,),
+        "vetted_on": date.today(),
+        "trained_on": date.today(),
+        "pin": PIN,
+        "totp_secret": SECRET,
+    }
+    fields.update(overrides)
+    practitioner = registry.register(NewPractitioner(**fields)).practitioner
+    db.session.commit()
+    return practitioner
+
+
+def current_code(secret: str = SECRET) -> str:
+    """The code the practitioner's token shows now."""
+    return pyotp.TOTP(secret).now()

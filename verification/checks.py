@@ -1,0 +1,122 @@
+"""The checks behind the keypad: each step takes the same time whatever the reason it fails."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import update
+
+from desk.extensions import db
+from verification import lockout, pins, tokens
+from verification.models import AccessStatus, Practitioner
+
+VETTING_VALID_YEARS = 3
+
+
+class Outcome(StrEnum):
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a complete set of keypad entries proved; `reasons` are for the audit, not the caller."""
+
+    outcome: Outcome
+    practitioner: Practitioner | None
+    reasons: tuple[str, ...] = ()
+    has_locked_account: bool = False
+
+
+def find_claimed(practitioner_id: str) -> Practitioner | None:
+    """The practitioner an entered ID names, if any."""
+    return db.session.get(Practitioner, practitioner_id)
+
+
+def check_pin(practitioner: Practitioner | None, pin: str) -> bool:
+    """Whether the PIN is the practitioner's; one argon2 verification whoever is asking."""
+    return pins.check_pin(practitioner.pin_hash if practitioner else None, pin)
+
+
+def access_problems(practitioner: Practitioner, today: date) -> tuple[str, ...]:
+    """Why a verified practitioner may not use the desk: suspended, vetting lapsed, untrained."""
+    problems = []
+    if practitioner.status != AccessStatus.ACTIVE:
+        problems.append("suspended")
+    if vetting_expires(practitioner.vetted_on) < today:
+        problems.append("vetting_expired")
+    if practitioner.trained_on is None:
+        problems.append("untrained")
+    return tuple(problems)
+
+
+def vetting_expires(vetted_on: date) -> date:
+    """The last day a vetting is valid (29 February rolls to 28 February)."""
+    try:
+        return vetted_on.replace(year=vetted_on.year + VETTING_VALID_YEARS)
+    except ValueError:
+        return vetted_on.replace(year=vetted_on.year + VETTING_VALID_YEARS, day=28)
+
+
+def conclude(
+    practitioner: Practitioner | None,
+    is_pin_correct: bool,
+    code: str,
+    caller_number: str | None,
+    now: datetime,
+) -> Verdict:
+    """Decide a verification once the token code is in, counting failures and spending the code."""
+    secret = tokens.unseal(practitioner.totp_secret_encrypted) if practitioner else tokens.DUMMY
+    last_step = practitioner.totp_last_step if practitioner else None
+    step = tokens.matching_step(secret, code, now, after=last_step)
+
+    wrong = credential_problems(practitioner, is_pin_correct, step)
+    is_throttled = caller_number is not None and lockout.is_throttled(caller_number, now)
+    if not wrong and not is_throttled and not _spend_code(practitioner, step):
+        wrong = ("wrong_or_reused_code",)  # another call spent the same code a moment ago
+    if wrong or is_throttled:
+        # A throttled number with the right credentials is refused without blaming the account.
+        has_locked = lockout.count_failure(practitioner if wrong else None, caller_number, now)
+        reasons = wrong + (("caller_throttled",) if is_throttled else ())
+        return Verdict(Outcome.REJECTED, practitioner, reasons, has_locked)
+
+    assert practitioner is not None
+    lockout.clear_failures(practitioner)
+    problems = access_problems(practitioner, now.date())
+    if problems:
+        return Verdict(Outcome.INACTIVE, practitioner, problems)
+    return Verdict(Outcome.VERIFIED, practitioner)
+
+
+def credential_problems(
+    practitioner: Practitioner | None, is_pin_correct: bool, step: int | None
+) -> tuple[str, ...]:
+    """What was wrong with the entries, for the audit; empty when all of it was right."""
+    if practitioner is None:
+        return ("unknown_id",)
+    problems = []
+    if not is_pin_correct:
+        problems.append("wrong_pin")
+    if step is None:
+        problems.append("wrong_or_reused_code")
+    if practitioner.is_locked:
+        problems.append("locked")
+    return tuple(problems)
+
+
+def _spend_code(practitioner: Practitioner | None, step: int | None) -> bool:
+    """Mark a code's time-step used; False if another call spent it first."""
+    if practitioner is None or step is None:
+        return False
+    spent = db.session.scalar(
+        update(Practitioner)
+        .where(
+            Practitioner.id == practitioner.id,
+            (Practitioner.totp_last_step.is_(None)) | (Practitioner.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .returning(Practitioner.id)
+    )
+    db.session.refresh(practitioner)
+    return spent is not None

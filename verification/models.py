@@ -1,0 +1,85 @@
+"""Practitioners, their registered phones, and their failed verifications."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from desk.extensions import Model
+from desk.types import UTCDateTime, utcnow
+
+
+class AccessStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Practitioner(Model):
+    """Someone in the field who may phone the desk, identified by an 8-digit ID."""
+
+    __tablename__ = "practitioners"
+
+    id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200))
+    local_authority: Mapped[str] = mapped_column(String(200))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # The time-step of the last token code accepted: no code at or before it is accepted again.
+    totp_last_step: Mapped[int | None]
+    status: Mapped[AccessStatus] = mapped_column(
+        Enum(
+            AccessStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=AccessStatus.ACTIVE,
+    )
+    vetted_on: Mapped[date]
+    trained_on: Mapped[date | None]
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    phones: Mapped[list["PractitionerPhone"]] = relationship(
+        back_populates="practitioner", cascade="all, delete-orphan", order_by="PractitionerPhone.id"
+    )
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Practitioner {self.id}>"
+
+
+class PractitionerPhone(Model):
+    """A number a practitioner is registered to call from, in E.164 form."""
+
+    __tablename__ = "practitioner_phones"
+    __table_args__ = (UniqueConstraint("practitioner_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[str] = mapped_column(ForeignKey("practitioners.id"), index=True)
+    number: Mapped[str] = mapped_column(String(16), index=True)
+
+    practitioner: Mapped[Practitioner] = relationship(back_populates="phones")
+
+
+class FailedVerification(Model):
+    """One failed attempt from a calling number, counted to throttle that number."""
+
+    __tablename__ = "failed_verifications"
+    # The throttle asks: how many failures from this number since a given moment?
+    __table_args__ = (Index("ix_failed_verifications_caller", "caller_number", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_number: Mapped[str] = mapped_column(String(16))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,67 @@
+"""PINs: issued by the system, kept only as argon2id hashes, checked in constant shape."""
+
+import itertools
+import re
+import secrets
+from typing import cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+PIN_SHAPE = re.compile(r"\d{6,12}")
+ISSUED_LENGTH = 6
+
+
+def is_pin_shaped(digits: str) -> bool:
+    """Whether the digits could be a PIN at all (6 to 12 digits)."""
+    return PIN_SHAPE.fullmatch(digits) is not None
+
+
+def is_guessable(pin: str) -> bool:
+    """Whether a PIN is one digit repeated or a run up or down (e.g. 000000, 123456)."""
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
+    return len(steps) == 1 and steps <= {0, 1, 9}
+
+
+def generate_pin() -> str:
+    """A random PIN of the issued length that is not trivially guessable."""
+    while True:
+        pin = "".join(secrets.choice("0123456789") for _ in range(ISSUED_LENGTH))
+        if not is_guessable(pin):
+            return pin
+
+
+def hasher() -> PasswordHasher:
+    """The app's argon2id hasher, with the costs its configuration names."""
+    state = current_app.extensions.setdefault("desk.pins", {})
+    if "hasher" not in state:
+        config = current_app.config
+        state["hasher"] = PasswordHasher(
+            time_cost=config["DESK_ARGON2_TIME_COST"],
+            memory_cost=config["DESK_ARGON2_MEMORY_KIB"],
+            parallelism=config["DESK_ARGON2_PARALLELISM"],
+        )
+        # Verified in place of a real hash when the ID is unknown, so it costs the same time.
+        state["dummy"] = state["hasher"].hash(secrets.token_hex(8))
+    return cast(PasswordHasher, state["hasher"])
+
+
+def dummy_hash() -> str:
+    """A hash with the current costs that no PIN matches in practice."""
+    hasher()
+    return cast(str, current_app.extensions["desk.pins"]["dummy"])
+
+
+def hash_pin(pin: str) -> str:
+    """The argon2id hash to store for a PIN."""
+    return hasher().hash(pin)
+
+
+def check_pin(pin_hash: str | None, pin: str) -> bool:
+    """Whether the PIN matches the hash; with no hash, a dummy is checked so it takes as long."""
+    try:
+        matched = hasher().verify(pin_hash or dummy_hash(), pin)
+    except (VerificationError, InvalidHashError):
+        return False
+    return matched and pin_hash is not None

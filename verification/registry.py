@@ -1,0 +1,116 @@
+"""Issuing and managing practitioners' access to the desk."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from desk.extensions import db
+from verification import lockout, pins, tokens
+from verification.models import AccessStatus, Practitioner, PractitionerPhone
+from verification.phones import to_e164
+
+ID_SHAPE = re.compile(r"\d{8}")
+
+
+@dataclass(frozen=True)
+class NewPractitioner:
+    """Who to register; the PIN and token secret are chosen when not given."""
+
+    practitioner_id: str
+    name: str
+    organisation: str
+    role: str
+    local_authority: str
+    phones: tuple[str, ...]
+    vetted_on: date
+    trained_on: date | None
+    pin: str | None = None
+    totp_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A registered practitioner and the credentials to hand them, shown once."""
+
+    practitioner: Practitioner
+    pin: str
+    totp_secret: str
+    is_pin_generated: bool
+    is_secret_generated: bool
+
+
+def register(new: NewPractitioner) -> Issued:
+    """Add a practitioner with a hashed PIN and sealed token secret; ValueError says why not."""
+    if not ID_SHAPE.fullmatch(new.practitioner_id):
+        raise ValueError("a practitioner ID has exactly 8 digits")
+    if db.session.get(Practitioner, new.practitioner_id) is not None:
+        raise ValueError(f"practitioner {new.practitioner_id} already exists")
+    if new.pin is not None and not pins.is_pin_shaped(new.pin):
+        raise ValueError("a PIN has 6 to 12 digits")
+    if new.pin is not None and pins.is_guessable(new.pin):
+        raise ValueError("that PIN is too easy to guess (a repeated digit or a run)")
+    if new.totp_secret is not None and not tokens.is_secret(new.totp_secret):
+        raise ValueError("the token secret must be base32, at least 16 characters")
+    if not new.name.strip():
+        raise ValueError("a name is required")
+    numbers = normalised_phones(new.phones)
+    pin = new.pin or pins.generate_pin()
+    secret = new.totp_secret or tokens.new_secret()
+    practitioner = Practitioner(
+        id=new.practitioner_id,
+        name=new.name.strip(),
+        organisation=new.organisation.strip(),
+        role=new.role.strip(),
+        local_authority=new.local_authority.strip(),
+        pin_hash=pins.hash_pin(pin),
+        totp_secret_encrypted=tokens.seal(secret),
+        status=AccessStatus.ACTIVE,
+        vetted_on=new.vetted_on,
+        trained_on=new.trained_on,
+        failed_attempts=0,
+        phones=[PractitionerPhone(number=n) for n in numbers],
+    )
+    db.session.add(practitioner)
+    db.session.flush()
+    return Issued(practitioner, pin, secret, new.pin is None, new.totp_secret is None)
+
+
+def normalised_phones(raw: Iterable[str]) -> list[str]:
+    """Registered numbers in E.164, without repeats; ValueError names one that is not a number."""
+    numbers: list[str] = []
+    for value in raw:
+        number = to_e164(value)
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def get(practitioner_id: str) -> Practitioner:
+    """The practitioner with this ID; LookupError when there is none."""
+    practitioner = db.session.get(Practitioner, practitioner_id)
+    if practitioner is None:
+        raise LookupError(f"no practitioner {practitioner_id}")
+    return practitioner
+
+
+def all_practitioners() -> list[Practitioner]:
+    """Every practitioner, by ID."""
+    return list(db.session.scalars(select(Practitioner).order_by(Practitioner.id)))
+
+
+def unlock(practitioner: Practitioner) -> None:
+    """Let a locked-out practitioner try again."""
+    lockout.unlock(practitioner)
+
+
+def suspend(practitioner: Practitioner) -> None:
+    """Stop a practitioner's access; they are told it is not active if they call."""
+    practitioner.status = AccessStatus.SUSPENDED
+
+
+def reactivate(practitioner: Practitioner) -> None:
+    """Restore a suspended practitioner's access."""
+    practitioner.status = AccessStatus.ACTIVE
