@@ -7,8 +7,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
+
+from ivr import hours
 
 
 @dataclass(frozen=True)
@@ -135,9 +138,18 @@ def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[st
 
 
 def check(config: Mapping[str, Any]) -> None:
-    """Refuse to start without the keys the desk cannot run without."""
+    """Refuse to start without the keys the desk needs, or with settings it cannot read."""
     missing = [key for key in REQUIRED_KEYS if not config.get(key)]
     if missing:
         raise RuntimeError(
             f"{', '.join(missing)} must be set (or DESK_ENV=development for a local desk)"
         )
+    try:
+        Fernet(config["DESK_TOTP_KEY"])
+    except ValueError as error:
+        raise RuntimeError("DESK_TOTP_KEY must be a Fernet key (see the README)") from error
+    try:
+        ZoneInfo(config["DESK_TIMEZONE"])
+        hours.parse(config["DESK_OPENING_HOURS"])
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise RuntimeError(f"DESK_OPENING_HOURS or DESK_TIMEZONE: {error}") from error

@@ -20,7 +20,7 @@ def parse(spec: str) -> Hours | None:
     hours: dict[int, list[tuple[time, time]]] = {}
     for rule in filter(None, (part.strip().lower() for part in spec.split(";"))):
         match = RULE.fullmatch(rule)
-        if match is None or match["first"] not in DAYS or (match["last"] or "mon") not in DAYS:
+        if match is None or not {match["first"], match["last"] or match["first"]} <= set(DAYS):
             raise ValueError(f"opening hours: cannot read {rule!r} (e.g. 'Mon-Fri 08:00-18:00')")
         first = DAYS.index(match["first"])
         last = DAYS.index(match["last"] or match["first"])

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from desk import create_app
 from desk.extensions import db
 from tests.factories import make_practitioner
+from tests.phone import Twilio
 
 # The server CI and developers have; the tests make and own a database of their own on it.
 ADMIN_URL = os.environ.get("DESK_TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")
@@ -104,3 +105,9 @@ def sam(app: Flask) -> str:
     """Sam Field, an active practitioner, registered to call from tests.factories.PHONE."""
     with app.app_context():
         return make_practitioner().id
+
+
+@pytest.fixture
+def twilio(client: FlaskClient, app: Flask) -> Twilio:
+    """Twilio's side of calls to the desk, signing with the desk's auth token."""
+    return Twilio(client, app.config["TWILIO_AUTH_TOKEN"])

@@ -8,7 +8,7 @@ from desk.extensions import db
 from ivr import flow
 from ivr.models import Call, CallStatus
 from tests.factories import PIN, current_code
-from tests.ivr.conftest import Twilio
+from tests.phone import Twilio
 
 
 def kinds(app: Flask, call_sid: str) -> list[str]:

@@ -2,12 +2,9 @@
 
 import itertools
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
@@ -100,8 +97,3 @@ class Phone:
     def said_last(self) -> list[str]:
         assert self.last is not None
         return [say.text or "" for say in self.last.iter("Say")]
-
-
-@pytest.fixture
-def twilio(client: FlaskClient, app: Flask) -> Iterator[Twilio]:
-    yield Twilio(client, app.config["TWILIO_AUTH_TOKEN"])

@@ -1,0 +1,89 @@
+"""The audit log is append-only and proves itself: a changed or missing row is found and named."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+
+from desk import create_app
+from desk.audit import chain
+from desk.audit.models import AuditEvent
+from desk.audit.service import record
+from desk.extensions import db
+from tests.conftest import TEST_CONFIG
+
+
+def write_events(count: int) -> list[int]:
+    ids = [record("test.event", call_id=n, data={"n": n}).id for n in range(count)]
+    db.session.commit()
+    return ids
+
+
+def test_events_chain_each_to_the_one_before(ctx: Flask) -> None:
+    write_events(3)
+    events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    assert events[0].prev_hash == chain.GENESIS
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+
+
+def test_verify_passes_on_an_honest_log(app: Flask, ctx: Flask) -> None:
+    write_events(5)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "intact: 5 rows" in result.output
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET kind = 'edited'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+    ],
+)
+def test_postgresql_refuses_to_change_the_log(ctx: Flask, statement: str) -> None:
+    write_events(2)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.session.begin_nested():
+        db.session.execute(text(statement))
+    assert len(list(db.session.scalars(select(AuditEvent)))) == 2
+
+
+def test_a_row_edited_behind_the_triggers_back_is_named(app: Flask, ctx: Flask) -> None:
+    ids = write_events(4)
+    db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update"))
+    db.session.execute(
+        text("UPDATE audit_events SET data = '{\"n\": 99}' WHERE id = :id"), {"id": ids[2]}
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN at audit row {ids[2]}" in result.output
+
+
+def test_a_row_deleted_behind_the_triggers_back_is_found_at_the_next_row(
+    app: Flask, ctx: Flask
+) -> None:
+    ids = write_events(4)
+    db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update"))
+    db.session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": ids[1]})
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN at audit row {ids[2]}" in result.output
+
+
+def test_sqlite_refuses_to_change_the_log_too(tmp_path: Path) -> None:
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/desk.db"})
+    with app.app_context():
+        upgrade()
+        write_events(2)
+        for statement in ("UPDATE audit_events SET kind = 'edited'", "DELETE FROM audit_events"):
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        assert [e.kind for e in db.session.scalars(select(AuditEvent))] == ["test.event"] * 2
+        db.session.remove()
+        db.engine.dispose()

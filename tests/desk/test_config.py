@@ -1,0 +1,64 @@
+"""Configuration from the environment, refusing to run without its keys in production."""
+
+from pathlib import Path
+
+import pytest
+
+from desk import config, create_app
+
+
+def test_production_refuses_to_start_without_its_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SECRET_KEY", "DESK_TOTP_KEY", "DESK_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, DESK_TOTP_KEY must be set"):
+        create_app()
+
+
+def test_development_makes_its_keys_once_and_keeps_them(tmp_path: Path) -> None:
+    first = config.load(str(tmp_path), {"DESK_ENV": "development"})
+    second = config.load(str(tmp_path), {"DESK_ENV": "development"})
+    assert first["SECRET_KEY"] and first["DESK_TOTP_KEY"]
+    assert (first["SECRET_KEY"], first["DESK_TOTP_KEY"]) == (
+        second["SECRET_KEY"],
+        second["DESK_TOTP_KEY"],
+    )
+    assert (tmp_path / "development-keys.json").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "uri"),
+    [
+        (None, "sqlite:////srv/instance/desk.db"),
+        ("postgresql://db.internal/desk", "postgresql+psycopg://db.internal/desk"),
+        ("postgres://db.internal/desk", "postgresql+psycopg://db.internal/desk"),
+        ("postgresql+psycopg://db/desk", "postgresql+psycopg://db/desk"),
+    ],
+)
+def test_database_url(url: str | None, uri: str) -> None:
+    assert config.database_uri(url, "/srv/instance") == uri
+
+
+def test_settings_are_parsed_from_the_environment(tmp_path: Path) -> None:
+    loaded = config.load(
+        str(tmp_path), {"DESK_THROTTLE_FAILURES": "4", "DESK_PUBLIC_URL": "https://d.example"}
+    )
+    assert loaded["DESK_THROTTLE_FAILURES"] == 4
+    assert loaded["DESK_PUBLIC_URL"] == "https://d.example"
+    assert loaded["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("DESK_TOTP_KEY", "not-a-fernet-key", "DESK_TOTP_KEY must be a Fernet key"),
+        ("DESK_OPENING_HOURS", "weekdays 9 to 5", "cannot read"),
+        ("DESK_TIMEZONE", "Mars/Olympus", "DESK_TIMEZONE"),
+    ],
+)
+def test_unreadable_settings_stop_the_desk_starting(setting: str, value: str, message: str) -> None:
+    from tests.conftest import TEST_CONFIG
+
+    with pytest.raises(RuntimeError, match=message):
+        create_app({**TEST_CONFIG, setting: value})

@@ -1,0 +1,127 @@
+"""`flask practitioners …`: issuing and managing practitioners as an administrator would."""
+
+import re
+
+import pyotp
+from flask import Flask
+from sqlalchemy import select
+
+from desk.audit.models import AuditEvent
+from desk.extensions import db
+from verification import pins, tokens
+from verification.models import AccessStatus, Practitioner
+
+ADD = [
+    "practitioners",
+    "add",
+    "--practitioner-id",
+    "40000001",
+    "--name",
+    "Sam Field",
+    "--organisation",
+    "Rochdale Council",
+    "--role",
+    "Social worker",
+    "--phone",
+    "07700 900123",
+]
+
+
+def run(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result.exit_code, result.output
+
+
+def stored(app: Flask, practitioner_id: str = "40000001") -> Practitioner:
+    with app.app_context():
+        found = db.session.get(Practitioner, practitioner_id)
+        assert found is not None
+        found.phones  # noqa: B018 - load before leaving the session
+        db.session.expunge(found)
+        return found
+
+
+def test_add_with_given_credentials_keeps_only_their_hash_and_sealed_secret(app: Flask) -> None:
+    code, output = run(app, *ADD, "--pin", "739182", "--totp-secret", "JBSWY3DPEHPK3PXPJBSWY3DP")
+    assert code == 0, output
+    assert "739182" not in output and "JBSWY3DP" not in output
+    sam = stored(app)
+    assert (sam.local_authority, sam.role, sam.status) == (
+        "Rochdale Council",
+        "Social worker",
+        AccessStatus.ACTIVE,
+    )
+    assert [p.number for p in sam.phones] == ["+447700900123"]
+    assert sam.vetted_on == sam.trained_on is not None
+    with app.app_context():
+        assert pins.check_pin(sam.pin_hash, "739182")
+        assert tokens.unseal(sam.totp_secret_encrypted) == "JBSWY3DPEHPK3PXPJBSWY3DP"
+        assert db.session.scalar(select(AuditEvent.kind)) == "practitioner.added"
+
+
+def test_add_without_credentials_issues_them_once(app: Flask) -> None:
+    code, output = run(app, *ADD)
+    assert code == 0, output
+    pin = re.search(r"PIN \(shown once.*\): (\d+)", output)
+    secret = re.search(r"Token secret \(shown once\): ([A-Z2-7]+)", output)
+    assert pin and secret and "otpauth://totp/" in output
+    sam = stored(app)
+    with app.app_context():
+        assert pins.check_pin(sam.pin_hash, pin.group(1))
+        assert (
+            pyotp.TOTP(tokens.unseal(sam.totp_secret_encrypted)).now()
+            == pyotp.TOTP(secret.group(1)).now()
+        )
+
+
+def test_add_refuses_bad_input_with_a_clear_message_and_stores_nothing(app: Flask) -> None:
+    cases = [
+        (["--practitioner-id", "4000001"], "8 digits"),
+        (["--pin", "12345"], "6 to 12 digits"),
+        (["--pin", "123456"], "too easy to guess"),
+        (["--totp-secret", "short"], "base32"),
+        (["--phone", "not a phone"], "not a phone number"),
+    ]
+    for extra, message in cases:
+        args = list(ADD)
+        if extra[0] == "--practitioner-id":
+            args[3] = extra[1]
+        else:
+            args += extra
+        code, output = run(app, *args)
+        assert code != 0 and message in output, (extra, output)
+    with app.app_context():
+        assert db.session.scalar(select(Practitioner)) is None
+
+
+def test_an_id_cannot_be_issued_twice(app: Flask) -> None:
+    assert run(app, *ADD)[0] == 0
+    code, output = run(app, *ADD)
+    assert code != 0 and "already exists" in output
+
+
+def test_unlock_suspend_and_reactivate_are_applied_and_audited(app: Flask, sam: str) -> None:
+    with app.app_context():
+        db.session.get(Practitioner, sam).locked_at = db.func.now()  # type: ignore[union-attr]
+        db.session.commit()
+    assert run(app, "practitioners", "unlock", sam)[0] == 0
+    assert not stored(app).is_locked
+    assert run(app, "practitioners", "suspend", sam)[0] == 0
+    assert stored(app).status == AccessStatus.SUSPENDED
+    assert run(app, "practitioners", "reactivate", sam)[0] == 0
+    assert stored(app).status == AccessStatus.ACTIVE
+    with app.app_context():
+        kinds = list(db.session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id)))
+    assert kinds == ["practitioner.unlocked", "practitioner.suspended", "practitioner.reactivated"]
+
+
+def test_managing_an_unknown_practitioner_says_so(app: Flask) -> None:
+    code, output = run(app, "practitioners", "suspend", "49999999")
+    assert code != 0 and "no practitioner 49999999" in output
+
+
+def test_list_shows_each_practitioner_and_their_state(app: Flask, sam: str) -> None:
+    code, output = run(app, "practitioners", "list")
+    assert code == 0
+    line = next(line for line in output.splitlines() if line.startswith(sam))
+    assert "Sam Field" in line and "active" in line and "+447700900123" in line
