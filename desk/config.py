@@ -108,26 +108,30 @@ def database_uri(url: str | None, instance_path: str) -> str:
 
 
 def development_keys(instance_path: str) -> dict[str, str]:
-    """Keys for a development desk, made once and kept in the instance folder."""
+    """Keys for a development desk, made once and kept in the instance folder.
+
+    The auth token is a local one, so that the terminal phone's signed webhooks are accepted.
+    """
     path = Path(instance_path) / "development-keys.json"
-    if path.exists():
-        return dict(json.loads(path.read_text()))
-    keys = {
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "DESK_TOTP_KEY": Fernet.generate_key().decode(),
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    makers: dict[str, Callable[[], str]] = {
+        "SECRET_KEY": lambda: secrets.token_urlsafe(32),
+        "DESK_TOTP_KEY": lambda: Fernet.generate_key().decode(),
+        "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(keys))
-    return keys
+    if set(makers) - set(keys):
+        keys = {name: keys.get(name) or make() for name, make in makers.items()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(keys))
+    return dict(keys)
 
 
 def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The app's configuration from the environment."""
     config = settings_from(environ)
-    missing = [key for key in REQUIRED_KEYS if not config[key]]
-    if missing and config["DESK_ENV"] == "development":
-        config.update({k: v for k, v in development_keys(instance_path).items() if k in missing})
+    if config["DESK_ENV"] == "development":
+        config.update({k: v for k, v in development_keys(instance_path).items() if not config[k]})
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config.pop("DATABASE_URL"), instance_path)
     # Parameters could carry a typed ID into an error message; keep them out of logs.
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, "pool_pre_ping": True}

@@ -7,7 +7,9 @@ import pyotp
 from flask import current_app
 from flask.cli import AppGroup
 
+from desk.audit.service import record
 from desk.extensions import db
+from ivr.simulator import Twilio
 from verification import registry, tokens
 from verification.registry import NewPractitioner
 
@@ -49,6 +51,9 @@ def seed() -> None:
             registry.get(demo.practitioner_id)
         except LookupError:
             registry.register(demo)
+            record(
+                "practitioner.added", practitioner_id=demo.practitioner_id, data={"by": "demo seed"}
+            )
         click.echo(
             f"Demo practitioner {demo.practitioner_id} ({demo.name}), phone {demo.phones[0]}: "
             f"PIN {demo.pin}, token secret {demo.totp_secret}"
@@ -67,3 +72,30 @@ def code(practitioner_id: str) -> None:
     except LookupError as error:
         raise click.UsageError(str(error)) from error
     click.echo(pyotp.TOTP(tokens.unseal(practitioner.totp_secret_encrypted)).now())
+
+
+@demo_cli.command("call")
+@click.option("--caller", default="+447700900123", show_default=True, help="The calling number.")
+def call(caller: str) -> None:
+    """Phone the desk from the terminal: hear the IVR, key answers, land in the queue."""
+    _require_development()
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    if not token:
+        raise click.UsageError("set TWILIO_AUTH_TOKEN (any value) so the desk accepts the call")
+    phone = Twilio(current_app.test_client(), token).call(caller)
+    phone.dial()
+    while True:
+        for line in phone.said_last():
+            click.echo(f"  desk: {line}")
+        if phone.enqueue is not None:
+            for line in phone.wait(position=1):
+                click.echo(f"  desk: {line}")
+            click.echo("(You are in the operators' queue; this terminal phone hangs up here.)")
+            return
+        if phone.is_hung_up:
+            click.echo("(The desk hung up.)")
+            return
+        digits = click.prompt(
+            "keys (Enter alone waits out the timeout)", default="", show_default=False
+        )
+        phone.key(digits.strip().rstrip("#"))

@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 
 from desk import create_app
 from desk.extensions import db
+from ivr.simulator import Twilio
 from tests.factories import make_practitioner
-from tests.phone import Twilio
 
 # The server CI and developers have; the tests make and own a database of their own on it.
 ADMIN_URL = os.environ.get("DESK_TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")

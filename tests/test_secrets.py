@@ -7,8 +7,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from desk.extensions import db
-from tests.factories import PIN, current_code
-from tests.phone import Twilio
+from ivr.simulator import Twilio
+from tests.factories import PHONE, PIN, current_code
 
 WRONG_PIN = "582047"
 
@@ -28,11 +28,11 @@ def test_no_pin_or_code_is_logged_or_stored(
 ) -> None:
     code = current_code()
     with caplog.at_level(logging.DEBUG):
-        wrong = twilio.call()
+        wrong = twilio.call(PHONE)
         wrong.dial()
         wrong.key(PIN)  # the PIN keyed where the ID was asked for
         wrong.verify(sam, WRONG_PIN, "123987")
-        right = twilio.call()
+        right = twilio.call(PHONE)
         right.dial()
         right.verify(sam, PIN, code)
     assert right.enqueue is not None

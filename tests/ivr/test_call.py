@@ -7,8 +7,8 @@ from desk.audit.models import AuditEvent
 from desk.extensions import db
 from ivr import flow
 from ivr.models import Call, CallStatus
-from tests.factories import PIN, current_code
-from tests.phone import Twilio
+from ivr.simulator import Twilio
+from tests.factories import PHONE, PIN, current_code
 
 
 def kinds(app: Flask, call_sid: str) -> list[str]:
@@ -33,7 +33,7 @@ def the_call(app: Flask, sid: str) -> Call:
 def test_a_verified_caller_is_greeted_thanked_by_name_and_queued(
     app: Flask, sam: str, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
 
     greeting = phone.dial()
     assert phone.said_last() == [flow.WELCOME, flow.EMERGENCY, flow.QUESTION[flow.Field.ID]]
@@ -63,7 +63,7 @@ def test_a_verified_caller_is_greeted_thanked_by_name_and_queued(
 def test_a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned(
     app: Flask, sam: str, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.verify("40000001", PIN, current_code())
     assert phone.enqueue is not None
@@ -83,11 +83,11 @@ def test_a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned(
 def test_a_full_queue_tells_the_caller_the_service_is_unavailable(
     app: Flask, sam: str, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.verify("40000001", PIN, current_code())
     assert phone.enqueue is not None
-    phone._follow(
+    phone.follow(
         twilio.post(phone.enqueue.attrib["action"], phone.params(QueueResult="queue-full"))
     )
     assert phone.said_last() == [flow.UNAVAILABLE] and phone.is_hung_up
@@ -118,7 +118,7 @@ def test_a_withheld_number_is_told_to_call_again_without_withholding(
 def test_out_of_hours_callers_hear_the_desk_is_closed(app: Flask, twilio: Twilio) -> None:
     # Open one minute a week, at midnight on Sundays: closed whenever the test runs but then.
     app.config["DESK_OPENING_HOURS"] = "Sun 00:00-00:01"
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     assert phone.said_last() == [flow.WELCOME, flow.EMERGENCY, flow.CLOSED]
     assert phone.is_hung_up
@@ -127,7 +127,7 @@ def test_out_of_hours_callers_hear_the_desk_is_closed(app: Flask, twilio: Twilio
 def test_the_same_voice_webhook_twice_makes_one_call_and_the_same_answer(
     app: Flask, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     first = twilio.post("/ivr/voice", phone.params())
     second = twilio.post("/ivr/voice", phone.params())
     assert first.data == second.data
@@ -135,7 +135,7 @@ def test_the_same_voice_webhook_twice_makes_one_call_and_the_same_answer(
 
 
 def test_a_repeated_answer_is_taken_once(app: Flask, sam: str, twilio: Twilio) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.key("40000001")
     phone.key(PIN)
@@ -152,7 +152,7 @@ def test_a_repeated_answer_is_taken_once(app: Flask, sam: str, twilio: Twilio) -
 def test_a_replayed_earlier_answer_does_not_move_the_call_back(
     app: Flask, sam: str, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     id_action = phone.gather_action
     phone.key("40000001")

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from desk.audit.models import AuditEvent
 from desk.extensions import db
 from ivr.models import Call, CallStatus
-from tests.factories import PIN, current_code
-from tests.phone import Twilio
+from ivr.simulator import Twilio
+from tests.factories import PHONE, PIN, current_code
 
 
 def call_of(app: Flask, sid: str) -> Call:
@@ -26,7 +26,7 @@ def ended_events(app: Flask) -> int:
 
 
 def test_a_call_ending_in_the_ivr_records_its_duration(app: Flask, twilio: Twilio) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     twilio.post("/ivr/status", phone.params(CallStatus="completed", CallDuration="12"))
     call = call_of(app, phone.sid)
@@ -37,7 +37,7 @@ def test_a_call_ending_in_the_ivr_records_its_duration(app: Flask, twilio: Twili
 def test_a_caller_hanging_up_in_the_queue_is_abandoned_even_without_the_queue_callback(
     app: Flask, sam: str, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.verify(sam, PIN, current_code())
     twilio.post("/ivr/status", phone.params(CallStatus="completed", CallDuration="90"))
@@ -45,7 +45,7 @@ def test_a_caller_hanging_up_in_the_queue_is_abandoned_even_without_the_queue_ca
 
 
 def test_the_same_status_callback_twice_is_recorded_once(app: Flask, twilio: Twilio) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     for _ in range(2):
         response = twilio.post(
@@ -56,7 +56,7 @@ def test_the_same_status_callback_twice_is_recorded_once(app: Flask, twilio: Twi
 
 
 def test_an_older_status_arriving_late_is_ignored(app: Flask, twilio: Twilio) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     twilio.post(
         "/ivr/status", phone.params(CallStatus="completed", CallDuration="30", SequenceNumber="3")
@@ -69,7 +69,7 @@ def test_an_older_status_arriving_late_is_ignored(app: Flask, twilio: Twilio) ->
 def test_progress_before_completion_out_of_order_still_ends_the_call(
     app: Flask, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     twilio.post("/ivr/status", phone.params(CallStatus="in-progress", SequenceNumber="2"))
     twilio.post("/ivr/status", phone.params(CallStatus="ringing", SequenceNumber="1"))
@@ -83,7 +83,7 @@ def test_progress_before_completion_out_of_order_still_ends_the_call(
 def test_a_status_callback_for_an_unknown_call_is_accepted_and_noted(
     app: Flask, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     response = twilio.post("/ivr/status", phone.params(CallStatus="completed", CallDuration="3"))
     assert response.status_code == 200
     with app.app_context():

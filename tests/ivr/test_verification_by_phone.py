@@ -10,8 +10,8 @@ from desk.audit.models import AuditEvent
 from desk.extensions import db
 from ivr import flow
 from ivr.flow import Field
-from tests.factories import PIN, current_code, make_practitioner
-from tests.phone import Phone, Twilio
+from ivr.simulator import Phone, Twilio
+from tests.factories import PHONE, PIN, current_code, make_practitioner
 from verification import registry
 from verification.models import Practitioner
 
@@ -46,9 +46,9 @@ def practitioner(app: Flask, practitioner_id: str = "40000001") -> Practitioner:
 def test_an_unknown_id_and_a_wrong_pin_sound_the_same_word_for_word(
     app: Flask, sam: str, twilio: Twilio
 ) -> None:
-    unknown = twilio.call()
+    unknown = twilio.call(PHONE)
     unknown.dial()
-    wrong_pin = twilio.call()
+    wrong_pin = twilio.call(PHONE)
     wrong_pin.dial()
 
     heard_unknown = failed_attempt(unknown, "49999999", PIN, current_code())
@@ -82,7 +82,7 @@ def test_each_failure_hears_the_same_retry(
         with app.app_context():
             db.session.get(Practitioner, sam).locked_at = db.func.now()  # type: ignore[union-attr]
             db.session.commit()
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     practitioner_id, pin, code = entries
     heard = failed_attempt(phone, practitioner_id, pin, current_code() if code == "code" else code)
@@ -97,12 +97,12 @@ def test_each_failure_hears_the_same_retry(
 
 def test_a_token_code_is_accepted_once(app: Flask, sam: str, twilio: Twilio) -> None:
     code = current_code()
-    first = twilio.call()
+    first = twilio.call(PHONE)
     first.dial()
     first.verify(sam, PIN, code)
     assert first.enqueue is not None
 
-    second = twilio.call()
+    second = twilio.call(PHONE)
     second.dial()
     heard = failed_attempt(second, sam, PIN, code)
     assert heard[-2:] == [flow.TRY_AGAIN, flow.QUESTION[Field.ID]]
@@ -110,7 +110,7 @@ def test_a_token_code_is_accepted_once(app: Flask, sam: str, twilio: Twilio) -> 
 
 
 def test_three_failed_attempts_end_the_call(app: Flask, sam: str, twilio: Twilio) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     for _ in range(3):
         phone.verify(sam, WRONG_PIN, current_code())
@@ -122,7 +122,7 @@ def test_three_failed_attempts_end_the_call(app: Flask, sam: str, twilio: Twilio
 def test_a_right_answer_on_the_third_attempt_still_gets_through(
     app: Flask, sam: str, twilio: Twilio
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.verify(sam, WRONG_PIN, current_code())
     phone.verify("49999999", PIN, current_code())
@@ -134,7 +134,7 @@ def test_a_right_answer_on_the_third_attempt_still_gets_through(
 def test_five_consecutive_failures_lock_the_account_across_calls(
     app: Flask, sam: str, twilio: Twilio
 ) -> None:
-    first = twilio.call()
+    first = twilio.call(PHONE)
     first.dial()
     for _ in range(3):
         first.verify(sam, WRONG_PIN, current_code())
@@ -145,7 +145,7 @@ def test_five_consecutive_failures_lock_the_account_across_calls(
     assert practitioner(app).is_locked
 
     # The right credentials now sound exactly like wrong ones.
-    third = twilio.call()
+    third = twilio.call(PHONE)
     third.dial()
     heard = failed_attempt(third, sam, PIN, current_code())
     assert heard[-2:] == [flow.TRY_AGAIN, flow.QUESTION[Field.ID]]
@@ -156,7 +156,7 @@ def test_five_consecutive_failures_lock_the_account_across_calls(
     with app.app_context():
         registry.unlock(db.session.get(Practitioner, sam))  # type: ignore[arg-type]
         db.session.commit()
-    fourth = twilio.call()
+    fourth = twilio.call(PHONE)
     fourth.dial()
     fourth.verify(sam, PIN, current_code())
     assert fourth.enqueue is not None
@@ -181,7 +181,7 @@ def test_a_calling_number_that_fails_too_often_is_throttled(
     assert audit_reasons(app)[-1] == ["caller_throttled"]
     # Sam is not blamed for the number's failures, and gets through from another phone.
     assert practitioner(app).failed_attempts == 0
-    elsewhere = twilio.call()
+    elsewhere = twilio.call(PHONE)
     elsewhere.dial()
     elsewhere.verify(sam, PIN, current_code())
     assert elsewhere.enqueue is not None
@@ -203,7 +203,7 @@ def test_verified_practitioners_without_active_access_are_told_so(
         for name, value in change.items():
             setattr(found, name, value)
         db.session.commit()
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.verify(sam, PIN, current_code())
     assert phone.said_last() == [flow.NOT_ACTIVE]
@@ -223,7 +223,7 @@ def test_verified_practitioners_without_active_access_are_told_so(
 def test_a_badly_shaped_id_is_asked_for_again_and_three_end_the_call(
     app: Flask, twilio: Twilio, entry: str
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.key(entry)
     assert phone.said_last()[-1] == flow.QUESTION[Field.ID]

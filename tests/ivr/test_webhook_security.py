@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from desk.extensions import db
 from ivr import calls, flow
 from ivr.models import Call
-from tests.factories import PIN, current_code
-from tests.phone import Phone, Twilio
+from ivr.simulator import Phone, Twilio
+from tests.factories import PHONE, PIN, current_code
 
 WEBHOOKS = [
     "/ivr/voice",
@@ -32,26 +32,26 @@ def call_count(app: Flask) -> int:
 def test_unsigned_webhooks_are_refused(
     app: Flask, client: FlaskClient, twilio: Twilio, path: str
 ) -> None:
-    response = client.post(path, data=twilio.call().params())
+    response = client.post(path, data=twilio.call(PHONE).params())
     assert response.status_code == 403
     assert call_count(app) == 0
 
 
 @pytest.mark.parametrize("path", WEBHOOKS)
 def test_forged_signatures_are_refused(client: FlaskClient, twilio: Twilio, path: str) -> None:
-    params = twilio.call().params()
+    params = twilio.call(PHONE).params()
     forged = Twilio(client, "not-the-auth-token")
     assert forged.post(path, params).status_code == 403
 
 
 def test_a_signature_for_another_url_is_refused(twilio: Twilio) -> None:
-    params = twilio.call().params()
+    params = twilio.call(PHONE).params()
     response = twilio.post("/ivr/voice", params, signed_for="http://localhost/ivr/status")
     assert response.status_code == 403
 
 
 def test_a_signature_over_other_parameters_is_refused(client: FlaskClient, twilio: Twilio) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     signature = twilio.signature("http://localhost/ivr/voice", phone.params())
     tampered = phone.params(From="+447700900999")
     response = client.post("/ivr/voice", data=tampered, headers={"X-Twilio-Signature": signature})
@@ -60,13 +60,13 @@ def test_a_signature_over_other_parameters_is_refused(client: FlaskClient, twili
 
 def test_without_an_auth_token_every_webhook_is_refused(app: Flask, twilio: Twilio) -> None:
     app.config["TWILIO_AUTH_TOKEN"] = None
-    assert twilio.post("/ivr/voice", twilio.call().params()).status_code == 403
+    assert twilio.post("/ivr/voice", twilio.call(PHONE).params()).status_code == 403
     assert call_count(app) == 0
 
 
 def test_signatures_are_checked_against_the_public_url(app: Flask, twilio: Twilio) -> None:
     app.config["DESK_PUBLIC_URL"] = "https://desk.example.org/"
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     assert twilio.post("/ivr/voice", phone.params()).status_code == 403
     behind_proxy = Twilio(twilio.client, twilio.token, public_url="https://desk.example.org")
     response = behind_proxy.post("/ivr/voice", phone.params())
@@ -75,7 +75,7 @@ def test_signatures_are_checked_against_the_public_url(app: Flask, twilio: Twili
 
 
 def test_a_replayed_signed_request_changes_nothing(app: Flask, sam: str, twilio: Twilio) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.verify(sam, PIN, current_code())
     assert phone.enqueue is not None
@@ -91,7 +91,7 @@ def test_an_error_inside_a_webhook_answers_safe_twiml_without_logging_digits(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     phone.dial()
     phone.key(sam)
 
@@ -109,7 +109,7 @@ def test_an_error_inside_a_webhook_answers_safe_twiml_without_logging_digits(
 
 
 def test_the_fallback_url_answers_that_the_service_is_unavailable(twilio: Twilio) -> None:
-    phone = twilio.call()
+    phone = twilio.call(PHONE)
     response = twilio.post("/ivr/fallback", phone.params(ErrorCode="11200", ErrorUrl="x"))
     assert response.status_code == 200
     assert flow.UNAVAILABLE.encode() in response.data
