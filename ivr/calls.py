@@ -21,11 +21,15 @@ TERMINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 def find(sid: str) -> Call | None:
     """The call with this CallSid, locked for this transaction where the database can."""
+    if not sid:
+        return None
     return db.session.scalar(select(Call).where(Call.sid == sid).with_for_update())
 
 
 def arrive(sid: str, raw_from: str | None, now: datetime) -> str:
     """A call rings the desk: greet it, or repeat the greeting if Twilio sent this twice."""
+    if not sid:
+        return twiml.render(flow.unavailable())
     existing = find(sid)
     if existing is not None:
         return existing.last_twiml

@@ -120,3 +120,32 @@ def test_an_answer_for_an_unknown_call_is_told_the_service_is_unavailable(twilio
     response = twilio.post("/ivr/answer?turn=1", phone.params(Digits="40000001"))
     assert response.status_code == 200
     assert flow.UNAVAILABLE.encode() in response.data
+
+
+def test_behind_a_trusted_proxy_the_forwarded_url_is_the_one_checked(database_uri: str) -> None:
+    from desk import create_app
+    from tests.conftest import TEST_CONFIG
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri, "DESK_PROXY_HOPS": 1})
+    proxied = Twilio(
+        app.test_client(), TEST_CONFIG["TWILIO_AUTH_TOKEN"], "https://desk.example.org"
+    )
+    params = {"AccountSid": "AC" + "0" * 32, "QueuePosition": "2"}
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "desk.example.org"}
+    signature = proxied.signature("https://desk.example.org/ivr/wait", params)
+    response = app.test_client().post(
+        "/ivr/wait", data=params, headers={"X-Twilio-Signature": signature, **forwarded}
+    )
+    assert response.status_code == 200
+    unforwarded = app.test_client().post(
+        "/ivr/wait", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert unforwarded.status_code == 403
+
+
+def test_a_signed_request_without_a_call_sid_hears_the_service_is_unavailable(
+    app: Flask, twilio: Twilio
+) -> None:
+    response = twilio.post("/ivr/voice", {"From": PHONE})
+    assert response.status_code == 200 and flow.UNAVAILABLE.encode() in response.data
+    assert call_count(app) == 0
