@@ -1,33 +1,12 @@
 """A whole call, driven by signed webhooks exactly as Twilio sends them."""
 
 from flask import Flask
-from sqlalchemy import select
 
-from desk.audit.models import AuditEvent
-from desk.extensions import db
 from ivr import flow
-from ivr.models import Call, CallStatus
+from ivr.models import CallStatus
 from ivr.simulator import Twilio
 from tests.factories import PHONE, PIN, current_code
-
-
-def kinds(app: Flask, call_sid: str) -> list[str]:
-    with app.app_context():
-        call = db.session.scalar(select(Call).where(Call.sid == call_sid))
-        assert call is not None
-        return list(
-            db.session.scalars(
-                select(AuditEvent.kind).where(AuditEvent.call_id == call.id).order_by(AuditEvent.id)
-            )
-        )
-
-
-def the_call(app: Flask, sid: str) -> Call:
-    with app.app_context():
-        call = db.session.scalar(select(Call).where(Call.sid == sid))
-        assert call is not None
-        db.session.expunge(call)
-        return call
+from tests.stored import audit_kinds, stored_call
 
 
 def test_a_verified_caller_is_greeted_thanked_by_name_and_queued(
@@ -53,11 +32,11 @@ def test_a_verified_caller_is_greeted_thanked_by_name_and_queued(
     assert wait.status_code == 200
     assert b"You are number 3 in the queue." in wait.data
 
-    call = the_call(app, phone.sid)
+    call = stored_call(app, phone.sid)
     assert call.status == CallStatus.QUEUED
     assert call.practitioner_id == "40000001"
     assert call.is_registered_number is True
-    assert kinds(app, phone.sid) == ["call.started", "verification.succeeded", "call.queued"]
+    assert audit_kinds(app, phone.sid) == ["call.started", "verification.succeeded", "call.queued"]
 
 
 def test_a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned(
@@ -75,9 +54,9 @@ def test_a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned(
     done = twilio.post("/ivr/status", phone.params(CallStatus="completed", CallDuration="75"))
     assert done.status_code == 200
 
-    call = the_call(app, phone.sid)
+    call = stored_call(app, phone.sid)
     assert (call.status, call.duration_seconds) == (CallStatus.ABANDONED, 75)
-    assert kinds(app, phone.sid)[-2:] == ["call.abandoned", "call.ended"]
+    assert audit_kinds(app, phone.sid)[-2:] == ["call.abandoned", "call.ended"]
 
 
 def test_a_full_queue_tells_the_caller_the_service_is_unavailable(
@@ -91,7 +70,7 @@ def test_a_full_queue_tells_the_caller_the_service_is_unavailable(
         twilio.post(phone.enqueue.attrib["action"], phone.params(QueueResult="queue-full"))
     )
     assert phone.said_last() == [flow.UNAVAILABLE] and phone.is_hung_up
-    assert the_call(app, phone.sid).status == CallStatus.ENDED
+    assert stored_call(app, phone.sid).status == CallStatus.ENDED
 
 
 def test_an_unregistered_number_is_verified_but_marked_for_the_operator(
@@ -101,7 +80,7 @@ def test_an_unregistered_number_is_verified_but_marked_for_the_operator(
     phone.dial()
     phone.verify("40000001", PIN, current_code())
     assert phone.enqueue is not None
-    call = the_call(app, phone.sid)
+    call = stored_call(app, phone.sid)
     assert call.caller_number == "+447700900999"
     assert call.is_registered_number is False
 
@@ -112,7 +91,7 @@ def test_a_withheld_number_is_told_to_call_again_without_withholding(
     phone = twilio.call(caller=None)
     phone.dial()
     assert phone.said_last()[-1] == flow.WITHHELD and phone.is_hung_up
-    assert kinds(app, phone.sid) == ["call.started", "call.ended_by_desk"]
+    assert audit_kinds(app, phone.sid) == ["call.started", "call.ended_by_desk"]
 
 
 def test_out_of_hours_callers_hear_the_desk_is_closed(app: Flask, twilio: Twilio) -> None:
@@ -131,7 +110,7 @@ def test_the_same_voice_webhook_twice_makes_one_call_and_the_same_answer(
     first = twilio.post("/ivr/voice", phone.params())
     second = twilio.post("/ivr/voice", phone.params())
     assert first.data == second.data
-    assert kinds(app, phone.sid) == ["call.started"]
+    assert audit_kinds(app, phone.sid) == ["call.started"]
 
 
 def test_a_repeated_answer_is_taken_once(app: Flask, sam: str, twilio: Twilio) -> None:
@@ -146,7 +125,7 @@ def test_a_repeated_answer_is_taken_once(app: Flask, sam: str, twilio: Twilio) -
 
     assert first.data == again.data
     assert b"<Enqueue" in again.data
-    assert kinds(app, phone.sid).count("verification.succeeded") == 1
+    assert audit_kinds(app, phone.sid).count("verification.succeeded") == 1
 
 
 def test_a_replayed_earlier_answer_does_not_move_the_call_back(

@@ -5,31 +5,17 @@ from sqlalchemy import select
 
 from desk.audit.models import AuditEvent
 from desk.extensions import db
-from ivr.models import Call, CallStatus
+from ivr.models import CallStatus
 from ivr.simulator import Twilio
 from tests.factories import PHONE, PIN, current_code
-
-
-def call_of(app: Flask, sid: str) -> Call:
-    with app.app_context():
-        call = db.session.scalar(select(Call).where(Call.sid == sid))
-        assert call is not None
-        db.session.expunge(call)
-        return call
-
-
-def ended_events(app: Flask) -> int:
-    with app.app_context():
-        return len(
-            list(db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "call.ended")))
-        )
+from tests.stored import audit_events, stored_call
 
 
 def test_a_call_ending_in_the_ivr_records_its_duration(app: Flask, twilio: Twilio) -> None:
     phone = twilio.call(PHONE)
     phone.dial()
     twilio.post("/ivr/status", phone.params(CallStatus="completed", CallDuration="12"))
-    call = call_of(app, phone.sid)
+    call = stored_call(app, phone.sid)
     assert (call.status, call.duration_seconds) == (CallStatus.ENDED, 12)
     assert call.ended_at is not None
 
@@ -41,7 +27,7 @@ def test_a_caller_hanging_up_in_the_queue_is_abandoned_even_without_the_queue_ca
     phone.dial()
     phone.verify(sam, PIN, current_code())
     twilio.post("/ivr/status", phone.params(CallStatus="completed", CallDuration="90"))
-    assert call_of(app, phone.sid).status == CallStatus.ABANDONED
+    assert stored_call(app, phone.sid).status == CallStatus.ABANDONED
 
 
 def test_the_same_status_callback_twice_is_recorded_once(app: Flask, twilio: Twilio) -> None:
@@ -52,7 +38,7 @@ def test_the_same_status_callback_twice_is_recorded_once(app: Flask, twilio: Twi
             "/ivr/status", phone.params(CallStatus="completed", CallDuration="9")
         )
         assert response.status_code == 200
-    assert ended_events(app) == 1
+    assert len(audit_events(app, "call.ended")) == 1
 
 
 def test_an_older_status_arriving_late_is_ignored(app: Flask, twilio: Twilio) -> None:
@@ -62,7 +48,7 @@ def test_an_older_status_arriving_late_is_ignored(app: Flask, twilio: Twilio) ->
         "/ivr/status", phone.params(CallStatus="completed", CallDuration="30", SequenceNumber="3")
     )
     twilio.post("/ivr/status", phone.params(CallStatus="in-progress", SequenceNumber="1"))
-    call = call_of(app, phone.sid)
+    call = stored_call(app, phone.sid)
     assert (call.status, call.duration_seconds, call.last_sequence) == (CallStatus.ENDED, 30, 3)
 
 
@@ -73,11 +59,11 @@ def test_progress_before_completion_out_of_order_still_ends_the_call(
     phone.dial()
     twilio.post("/ivr/status", phone.params(CallStatus="in-progress", SequenceNumber="2"))
     twilio.post("/ivr/status", phone.params(CallStatus="ringing", SequenceNumber="1"))
-    assert call_of(app, phone.sid).ended_at is None
+    assert stored_call(app, phone.sid).ended_at is None
     twilio.post(
         "/ivr/status", phone.params(CallStatus="completed", CallDuration="5", SequenceNumber="3")
     )
-    assert call_of(app, phone.sid).ended_at is not None
+    assert stored_call(app, phone.sid).ended_at is not None
 
 
 def test_a_status_callback_for_an_unknown_call_is_accepted_and_noted(

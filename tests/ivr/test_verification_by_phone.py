@@ -12,6 +12,7 @@ from ivr import flow
 from ivr.flow import Field
 from ivr.simulator import Phone, Twilio
 from tests.factories import PHONE, PIN, current_code, make_practitioner
+from tests.stored import audit_data, stored_practitioner
 from verification import registry
 from verification.models import Practitioner
 
@@ -25,22 +26,8 @@ def failed_attempt(phone: Phone, practitioner_id: str, pin: str, code: str) -> l
     return phone.heard[before:]
 
 
-def audit_reasons(app: Flask) -> list[list[str]]:
-    with app.app_context():
-        rows = db.session.scalars(
-            select(AuditEvent.data)
-            .where(AuditEvent.kind == "verification.failed")
-            .order_by(AuditEvent.id)
-        )
-        return [row["reasons"] for row in rows]
-
-
-def practitioner(app: Flask, practitioner_id: str = "40000001") -> Practitioner:
-    with app.app_context():
-        found = db.session.get(Practitioner, practitioner_id)
-        assert found is not None
-        db.session.expunge(found)
-        return found
+def failure_reasons(app: Flask) -> list[list[str]]:
+    return [data["reasons"] for data in audit_data(app, "verification.failed")]
 
 
 def test_an_unknown_id_and_a_wrong_pin_sound_the_same_word_for_word(
@@ -58,7 +45,10 @@ def test_an_unknown_id_and_a_wrong_pin_sound_the_same_word_for_word(
     assert heard_unknown[-2:] == [flow.TRY_AGAIN, flow.QUESTION[Field.ID]]
     assert unknown.last is not None and wrong_pin.last is not None
     assert [e.tag for e in unknown.last.iter()] == [e.tag for e in wrong_pin.last.iter()]
-    assert audit_reasons(app) == [["unknown_id"], ["wrong_pin"]]
+    assert failure_reasons(app) == [
+        ["unknown_id"],
+        ["wrong_pin"],
+    ]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +82,7 @@ def test_each_failure_hears_the_same_retry(
         flow.TRY_AGAIN,
         flow.QUESTION[Field.ID],
     ]
-    assert audit_reasons(app) == [reasons]
+    assert failure_reasons(app) == [reasons]
 
 
 def test_a_token_code_is_accepted_once(app: Flask, sam: str, twilio: Twilio) -> None:
@@ -106,7 +96,7 @@ def test_a_token_code_is_accepted_once(app: Flask, sam: str, twilio: Twilio) -> 
     second.dial()
     heard = failed_attempt(second, sam, PIN, code)
     assert heard[-2:] == [flow.TRY_AGAIN, flow.QUESTION[Field.ID]]
-    assert audit_reasons(app) == [["wrong_or_reused_code"]]
+    assert failure_reasons(app) == [["wrong_or_reused_code"]]
 
 
 def test_three_failed_attempts_end_the_call(app: Flask, sam: str, twilio: Twilio) -> None:
@@ -116,7 +106,7 @@ def test_three_failed_attempts_end_the_call(app: Flask, sam: str, twilio: Twilio
         phone.verify(sam, WRONG_PIN, current_code())
     assert phone.said_last() == [flow.NOT_VERIFIED]
     assert phone.is_hung_up
-    assert len(audit_reasons(app)) == 3
+    assert len(failure_reasons(app)) == 3
 
 
 def test_a_right_answer_on_the_third_attempt_still_gets_through(
@@ -128,7 +118,7 @@ def test_a_right_answer_on_the_third_attempt_still_gets_through(
     phone.verify("49999999", PIN, current_code())
     phone.verify(sam, PIN, current_code())
     assert phone.enqueue is not None
-    assert practitioner(app).failed_attempts == 0
+    assert stored_practitioner(app, sam).failed_attempts == 0
 
 
 def test_five_consecutive_failures_lock_the_account_across_calls(
@@ -142,7 +132,7 @@ def test_five_consecutive_failures_lock_the_account_across_calls(
     second.dial()
     for _ in range(2):
         second.verify(sam, WRONG_PIN, current_code())
-    assert practitioner(app).is_locked
+    assert stored_practitioner(app, sam).is_locked
 
     # The right credentials now sound exactly like wrong ones.
     third = twilio.call(PHONE)
@@ -178,9 +168,9 @@ def test_a_calling_number_that_fails_too_often_is_throttled(
     throttled.dial()
     heard = failed_attempt(throttled, sam, PIN, current_code())
     assert heard[-2:] == [flow.TRY_AGAIN, flow.QUESTION[Field.ID]]
-    assert audit_reasons(app)[-1] == ["caller_throttled"]
+    assert failure_reasons(app)[-1] == ["caller_throttled"]
     # Sam is not blamed for the number's failures, and gets through from another phone.
-    assert practitioner(app).failed_attempts == 0
+    assert stored_practitioner(app, sam).failed_attempts == 0
     elsewhere = twilio.call(PHONE)
     elsewhere.dial()
     elsewhere.verify(sam, PIN, current_code())
@@ -231,4 +221,4 @@ def test_a_badly_shaped_id_is_asked_for_again_and_three_end_the_call(
     phone.key(entry)
     assert phone.said_last() == [flow.GAVE_UP]
     assert phone.is_hung_up
-    assert audit_reasons(app) == []
+    assert failure_reasons(app) == []

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from desk.audit.models import AuditEvent
 from desk.extensions import db
+from tests.stored import stored_practitioner
 from verification import pins, tokens
 from verification.models import AccessStatus, Practitioner
 
@@ -32,20 +33,11 @@ def run(app: Flask, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def stored(app: Flask, practitioner_id: str = "40000001") -> Practitioner:
-    with app.app_context():
-        found = db.session.get(Practitioner, practitioner_id)
-        assert found is not None
-        found.phones  # noqa: B018 - load before leaving the session
-        db.session.expunge(found)
-        return found
-
-
 def test_add_with_given_credentials_keeps_only_their_hash_and_sealed_secret(app: Flask) -> None:
     code, output = run(app, *ADD, "--pin", "739182", "--totp-secret", "JBSWY3DPEHPK3PXPJBSWY3DP")
     assert code == 0, output
     assert "739182" not in output and "JBSWY3DP" not in output
-    sam = stored(app)
+    sam = stored_practitioner(app, "40000001")
     assert (sam.local_authority, sam.role, sam.status) == (
         "Rochdale Council",
         "Social worker",
@@ -65,7 +57,7 @@ def test_add_without_credentials_issues_them_once(app: Flask) -> None:
     pin = re.search(r"PIN \(shown once.*\): (\d+)", output)
     secret = re.search(r"Token secret \(shown once\): ([A-Z2-7]+)", output)
     assert pin and secret and "otpauth://totp/" in output
-    sam = stored(app)
+    sam = stored_practitioner(app, "40000001")
     with app.app_context():
         assert pins.check_pin(sam.pin_hash, pin.group(1))
         assert (
@@ -105,11 +97,11 @@ def test_unlock_suspend_and_reactivate_are_applied_and_audited(app: Flask, sam: 
         db.session.get(Practitioner, sam).locked_at = db.func.now()  # type: ignore[union-attr]
         db.session.commit()
     assert run(app, "practitioners", "unlock", sam)[0] == 0
-    assert not stored(app).is_locked
+    assert not stored_practitioner(app, "40000001").is_locked
     assert run(app, "practitioners", "suspend", sam)[0] == 0
-    assert stored(app).status == AccessStatus.SUSPENDED
+    assert stored_practitioner(app, "40000001").status == AccessStatus.SUSPENDED
     assert run(app, "practitioners", "reactivate", sam)[0] == 0
-    assert stored(app).status == AccessStatus.ACTIVE
+    assert stored_practitioner(app, "40000001").status == AccessStatus.ACTIVE
     with app.app_context():
         kinds = list(db.session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id)))
     assert kinds == ["practitioner.unlocked", "practitioner.suspended", "practitioner.reactivated"]
