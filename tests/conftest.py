@@ -20,7 +20,8 @@ from tests.factories import make_practitioner
 
 # The server CI and developers have; the tests make and own a database of their own on it.
 ADMIN_URL = os.environ.get("DESK_TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")
-TEST_DATABASE = "desk_test"
+# Separate names let several checkouts test on one server at once.
+TEST_DATABASE = os.environ.get("DESK_TEST_DATABASE", "desk_test")
 
 TEST_CONFIG = {
     "TESTING": True,
