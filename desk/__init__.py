@@ -14,7 +14,12 @@ from desk.extensions import csrf, db, migrate
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the desk: configuration, extensions, blueprints, commands."""
-    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
     app.config.from_mapping(desk_config.load(app.instance_path))
     if config:
         app.config.update(config)
