@@ -52,6 +52,23 @@ SETTINGS = (
         "Twilio auth token; webhooks are validated with it and refused without it.",
     ),
     Setting(
+        "TWILIO_API_KEY_SID", None, str, "Optional API key for REST calls (else the auth token)."
+    ),
+    Setting("TWILIO_API_KEY_SECRET", None, str, "The API key's secret."),
+    Setting(
+        "DESK_TWILIO_NUMBER",
+        None,
+        str,
+        "The desk's Twilio number: the caller ID on the legs that ring operators.",
+    ),
+    Setting(
+        "DESK_TELEPHONY",
+        None,
+        str,
+        "`twilio`, or `local` to play Twilio's part on this machine (the dev phone). "
+        "Default: local in development, twilio otherwise.",
+    ),
+    Setting(
         "DESK_PUBLIC_URL",
         None,
         str,
@@ -133,6 +150,9 @@ def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[st
     config = settings_from(environ)
     if config["DESK_ENV"] == "development":
         config.update({k: v for k, v in development_keys(instance_path).items() if not config[k]})
+    config["DESK_TELEPHONY"] = config["DESK_TELEPHONY"] or (
+        "local" if config["DESK_ENV"] == "development" else "twilio"
+    )
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config.pop("DATABASE_URL"), instance_path)
     # Parameters could carry a typed ID into an error message; keep them out of logs.
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, "pool_pre_ping": True}
@@ -149,6 +169,8 @@ def check(config: Mapping[str, Any]) -> None:
         raise RuntimeError(
             f"{', '.join(missing)} must be set (or DESK_ENV=development for a local desk)"
         )
+    if config["DESK_TELEPHONY"] not in {"twilio", "local"}:
+        raise RuntimeError("DESK_TELEPHONY must be `twilio` or `local`")
     try:
         Fernet(config["DESK_TOTP_KEY"])
     except ValueError as error:

@@ -30,6 +30,7 @@ TEST_CONFIG = {
     "DESK_TOTP_KEY": Fernet.generate_key().decode(),
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "test-auth-token",
+    "DESK_TELEPHONY": "local",
     # Cheap hashes keep the suite fast; production costs are set in config.py.
     "DESK_ARGON2_TIME_COST": 1,
     "DESK_ARGON2_MEMORY_KIB": 1024,

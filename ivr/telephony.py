@@ -1,0 +1,168 @@
+"""Every REST call the desk makes to Twilio goes through here: one adapter, or its local twin.
+
+Taking a call moves the caller out of the queue into a conference named for the call, then
+dials the operator's own leg (phone number, SIP address or browser client) into it.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from flask import current_app
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+# Twilio error codes that mean the caller's leg is no longer there to be moved.
+CALLER_GONE_CODES = {20404, 21220}
+REST_TIMEOUT_SECONDS = 5.0
+
+
+class TelephonyError(Exception):
+    """Twilio refused the request or could not be reached."""
+
+
+class CallerGone(TelephonyError):
+    """The caller hung up before they could be connected."""
+
+
+@dataclass(frozen=True)
+class Leg:
+    """What the adapter needs to know of a call it connects."""
+
+    call_sid: str
+    queue_sid: str | None
+    conference: str
+    caller_url: str
+    operator_url: str
+    status_url: str
+
+
+class Telephony(Protocol):
+    def connect_caller(self, leg: Leg) -> None:
+        """Take the caller out of the queue and into the call's conference."""
+
+    def dial_operator(self, leg: Leg, operator_leg: str) -> str:
+        """Ring the operator's own phone into the conference; the new leg's CallSid."""
+
+    def requeue_caller(self, leg: Leg, queue_url: str) -> None:
+        """Send a caller who was taken out of the queue back into it."""
+
+    def hang_up(self, call_sid: str) -> None:
+        """End a leg."""
+
+
+class TwilioTelephony:
+    """The adapter for a real Twilio account."""
+
+    def __init__(self, client: Client, desk_number: str) -> None:
+        self.client = client
+        self.desk_number = desk_number
+
+    def connect_caller(self, leg: Leg) -> None:
+        with _translated():
+            if leg.queue_sid:
+                self.client.queues(leg.queue_sid).members(leg.call_sid).update(
+                    url=leg.caller_url, method="POST"
+                )
+            else:
+                # Not yet seen by the wait URL: redirecting the call takes it out of the queue too.
+                self.client.calls(leg.call_sid).update(url=leg.caller_url, method="POST")
+
+    def dial_operator(self, leg: Leg, operator_leg: str) -> str:
+        with _translated():
+            created = self.client.calls.create(
+                to=operator_leg,
+                from_=self.desk_number,
+                url=leg.operator_url,
+                method="POST",
+                status_callback=leg.status_url,
+                status_callback_method="POST",
+                timeout=30,
+            )
+        return str(created.sid)
+
+    def requeue_caller(self, leg: Leg, queue_url: str) -> None:
+        with _translated():
+            self.client.calls(leg.call_sid).update(url=queue_url, method="POST")
+
+    def hang_up(self, call_sid: str) -> None:
+        with _translated():
+            self.client.calls(call_sid).update(status="completed")
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turn the SDK's exceptions into the desk's, telling a vanished caller apart."""
+    try:
+        yield
+    except TwilioRestException as error:
+        if error.code in CALLER_GONE_CODES:
+            raise CallerGone(f"Twilio {error.code}: the caller has left the line") from error
+        raise TelephonyError(f"Twilio refused the request ({error.status} {error.code})") from error
+    except (TwilioException, OSError) as error:  # requests' errors are OSErrors
+        raise TelephonyError("Twilio could not be reached") from error
+
+
+@dataclass
+class LocalTelephony:
+    """Plays Twilio's part on one machine: the dev phone and tests, no account needed.
+
+    It records what it was asked to do; `failure` makes the next request fail, as Twilio might.
+    """
+
+    actions: list[tuple[str, ...]] = field(default_factory=list)
+    failure: TelephonyError | None = None
+    _legs: int = 0
+
+    def _act(self, *action: str) -> None:
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            raise failure
+        self.actions.append(action)
+
+    def connect_caller(self, leg: Leg) -> None:
+        self._act("connect_caller", leg.call_sid, leg.conference)
+
+    def dial_operator(self, leg: Leg, operator_leg: str) -> str:
+        self._act("dial_operator", operator_leg, leg.conference)
+        self._legs += 1
+        return f"CL{self._legs:032d}"
+
+    def requeue_caller(self, leg: Leg, queue_url: str) -> None:
+        self._act("requeue_caller", leg.call_sid)
+
+    def hang_up(self, call_sid: str) -> None:
+        self._act("hang_up", call_sid)
+
+
+def twilio_client(config: Mapping[str, Any], http_client: HttpClient | None = None) -> Client:
+    """A REST client for the account, with an API key when one is configured."""
+    key, secret = config.get("TWILIO_API_KEY_SID"), config.get("TWILIO_API_KEY_SECRET")
+    account = config.get("TWILIO_ACCOUNT_SID")
+    username, password = (
+        (key, secret) if key and secret else (account, config.get("TWILIO_AUTH_TOKEN"))
+    )
+    return Client(
+        username,
+        password,
+        account_sid=account,
+        http_client=http_client or TwilioHttpClient(timeout=REST_TIMEOUT_SECONDS),
+    )
+
+
+def telephony() -> Telephony:
+    """The app's adapter, as DESK_TELEPHONY configures it (made once per app)."""
+    state = current_app.extensions.setdefault("desk.telephony", {})
+    if "adapter" not in state:
+        config = current_app.config
+        if config["DESK_TELEPHONY"] == "local":
+            state["adapter"] = LocalTelephony()
+        else:
+            state["adapter"] = TwilioTelephony(
+                twilio_client(config), config["DESK_TWILIO_NUMBER"] or ""
+            )
+    adapter: Telephony = state["adapter"]
+    return adapter

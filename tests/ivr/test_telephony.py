@@ -1,0 +1,150 @@
+"""The Twilio adapter sends exactly the REST requests meant, and reports failures plainly."""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from twilio.http import HttpClient
+from twilio.http.response import Response
+
+from ivr.telephony import CallerGone, Leg, TelephonyError, TwilioTelephony, twilio_client
+
+ACCOUNT = "AC" + "1" * 32
+BASE = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}"
+LEG = Leg(
+    call_sid="CA" + "a" * 32,
+    queue_sid="QU" + "b" * 32,
+    conference="desk-call-abc",
+    caller_url="https://desk.example.org/ivr/conference/caller?call=abc",
+    operator_url="https://desk.example.org/ivr/conference/operator?call=abc",
+    status_url="https://desk.example.org/ivr/operator-status?call=abc",
+)
+
+
+@dataclass
+class RecordingHttpClient(HttpClient):
+    """Answers every request with a canned response and keeps what was asked."""
+
+    status: int = 200
+    body: dict[str, Any] = field(default_factory=lambda: {"sid": "CA" + "c" * 32})
+    error: Exception | None = None
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(logging.getLogger("twilio-test"), is_async=False)
+
+    def request(
+        self,
+        method: str,
+        uri: str,
+        params: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        self.requests.append((method, uri, {k: str(v) for k, v in (data or {}).items()}))
+        if self.error is not None:
+            raise self.error
+        return Response(self.status, json.dumps(self.body))
+
+
+def adapter(http: RecordingHttpClient, **config: str) -> TwilioTelephony:
+    settings = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "token", **config}
+    return TwilioTelephony(twilio_client(settings, http), "+441706000000")
+
+
+def test_connecting_the_caller_updates_their_queue_membership() -> None:
+    http = RecordingHttpClient()
+    adapter(http).connect_caller(LEG)
+    assert http.requests == [
+        (
+            "POST",
+            f"{BASE}/Queues/{LEG.queue_sid}/Members/{LEG.call_sid}.json",
+            {"Url": LEG.caller_url, "Method": "POST"},
+        )
+    ]
+
+
+def test_a_caller_not_yet_seen_in_the_queue_is_redirected_instead() -> None:
+    http = RecordingHttpClient()
+    adapter(http).connect_caller(Leg(**{**LEG.__dict__, "queue_sid": None}))
+    assert http.requests == [
+        ("POST", f"{BASE}/Calls/{LEG.call_sid}.json", {"Url": LEG.caller_url, "Method": "POST"})
+    ]
+
+
+def test_dialling_the_operator_creates_a_call_from_the_desk_number() -> None:
+    http = RecordingHttpClient()
+    sid = adapter(http).dial_operator(LEG, "sip:op7@desk.example.org")
+    assert sid == "CA" + "c" * 32
+    assert http.requests == [
+        (
+            "POST",
+            f"{BASE}/Calls.json",
+            {
+                "To": "sip:op7@desk.example.org",
+                "From": "+441706000000",
+                "Url": LEG.operator_url,
+                "Method": "POST",
+                "StatusCallback": LEG.status_url,
+                "StatusCallbackMethod": "POST",
+                "Timeout": "30",
+            },
+        )
+    ]
+
+
+def test_requeue_and_hang_up_update_the_call() -> None:
+    http = RecordingHttpClient()
+    adapter(http).requeue_caller(LEG, "https://desk.example.org/ivr/requeue")
+    adapter(http).hang_up("CA" + "d" * 32)
+    assert http.requests == [
+        (
+            "POST",
+            f"{BASE}/Calls/{LEG.call_sid}.json",
+            {"Url": "https://desk.example.org/ivr/requeue", "Method": "POST"},
+        ),
+        ("POST", f"{BASE}/Calls/{'CA' + 'd' * 32}.json", {"Status": "completed"}),
+    ]
+
+
+def test_an_api_key_authenticates_when_configured() -> None:
+    client = twilio_client(
+        {
+            "TWILIO_ACCOUNT_SID": ACCOUNT,
+            "TWILIO_AUTH_TOKEN": "token",
+            "TWILIO_API_KEY_SID": "SK" + "e" * 32,
+            "TWILIO_API_KEY_SECRET": "s",
+        }
+    )
+    assert (client.username, client.account_sid) == ("SK" + "e" * 32, ACCOUNT)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "raised"),
+    [
+        (404, 20404, CallerGone),
+        (400, 21220, CallerGone),
+        (500, 20500, TelephonyError),
+        (429, 20429, TelephonyError),
+    ],
+)
+def test_twilio_refusals_become_desk_errors(
+    status: int, code: int, raised: type[Exception]
+) -> None:
+    http = RecordingHttpClient(
+        status=status, body={"code": code, "message": "no", "status": status}
+    )
+    with pytest.raises(TelephonyError) as caught:
+        adapter(http).connect_caller(LEG)
+    assert caught.type is raised
+
+
+def test_an_unreachable_twilio_is_a_telephony_error() -> None:
+    http = RecordingHttpClient(error=ConnectionError("timed out"))
+    with pytest.raises(TelephonyError, match="could not be reached"):
+        adapter(http).dial_operator(LEG, "+447700900001")
