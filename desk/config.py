@@ -99,6 +99,10 @@ SETTINGS = (
     ),
     Setting("DESK_THROTTLE_WINDOW_MINUTES", 60, int, "The window of DESK_THROTTLE_FAILURES."),
     # About 40 ms a verification on a 2-core server: dear for a guesser, cheap for a caller.
+    Setting("DESK_SEARCHES_PER_CALL", 10, int, "Searches an operator may make in one call."),
+    Setting(
+        "DESK_RECORDS_PER_CALL", 5, int, "Children's records an operator may open in one call."
+    ),
     Setting("DESK_ARGON2_TIME_COST", 3, int, "argon2id passes for PIN hashes."),
     Setting("DESK_ARGON2_MEMORY_KIB", 32768, int, "argon2id memory for PIN hashes, in KiB."),
     Setting("DESK_ARGON2_PARALLELISM", 2, int, "argon2id lanes for PIN hashes."),

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, url_for
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from desk.audit.service import record
@@ -11,6 +11,7 @@ from desk.extensions import db
 from ivr import flow, hours, twiml
 from ivr.flow import Field, Step
 from ivr.models import FINISHED, Call, CallStatus
+from ivr.telephony import Leg
 from verification import checks
 from verification.checks import Outcome, Verdict
 from verification.phones import caller_number
@@ -139,6 +140,83 @@ def _reply(call: Call, step: Step, now: datetime, reason_if_ended: str) -> str:
     call.turn += 1
     call.last_twiml = twiml.render(step, call.turn)
     return call.last_twiml
+
+
+def note_queue(sid: str, queue_sid: str) -> None:
+    """Remember which queue the caller waits in, the first time the wait URL says."""
+    if sid and queue_sid:
+        db.session.execute(
+            update(Call)
+            .where(Call.sid == sid, Call.queue_sid.is_(None))
+            .values(queue_sid=queue_sid)
+        )
+
+
+def by_public_id(public_id: str) -> Call | None:
+    """The call the console and the conference URLs name."""
+    return db.session.scalar(select(Call).where(Call.public_id == public_id))
+
+
+def join_conference(public_id: str, is_operator: bool) -> str:
+    """TwiML that puts the caller, or the operator with a whisper, into the call's conference."""
+    call = by_public_id(public_id)
+    if call is None:
+        return twiml.render(flow.unavailable())
+    if not is_operator:
+        return twiml.conference((flow.CONNECTING,), conference_name(call), is_operator=False)
+    who = call.practitioner
+    whisper = (
+        f"Caller: {who.name}, {who.role}, {who.organisation}." if who else "Caller verified.",
+        "Registered number." if call.is_registered_number else "Not a registered number.",
+    )
+    return twiml.conference(whisper, conference_name(call), is_operator=True)
+
+
+def leg_for(call: Call) -> Leg:
+    """What the telephony adapter needs to connect this call, with URLs Twilio can reach."""
+    return Leg(
+        call_sid=call.sid,
+        queue_sid=call.queue_sid,
+        conference=conference_name(call),
+        caller_url=public_url("ivr.caller_joins", call=call.public_id),
+        operator_url=public_url("ivr.operator_joins", call=call.public_id),
+        status_url=public_url("ivr.operator_status", call=call.public_id),
+    )
+
+
+def public_url(endpoint: str, **values: str) -> str:
+    """An absolute URL for Twilio: under DESK_PUBLIC_URL when set, else this request's host."""
+    base = current_app.config["DESK_PUBLIC_URL"]
+    if base:
+        return str(base).rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def conference_name(call: Call) -> str:
+    """The conference a taken call is connected in, named after the call."""
+    return f"desk-call-{call.public_id}"
+
+
+def note_operator_leg(public_id: str, status: str, now: datetime) -> None:
+    """Record how the operator's own leg went (answered, busy, no answer, ended)."""
+    call = by_public_id(public_id)
+    if call is not None and status:
+        record(
+            "call.operator_leg",
+            call_id=call.id,
+            practitioner_id=call.practitioner_id,
+            data={"status": status},
+        )
+
+
+def requeue(sid: str, now: datetime) -> str:
+    """Put a caller whose operator could not be connected back in the queue."""
+    call = find(sid)
+    if call is None:
+        return twiml.render(flow.unavailable())
+    call.status, call.left_queue_at, call.queue_result = CallStatus.QUEUED, None, None
+    record("call.requeued", call_id=call.id, practitioner_id=call.practitioner_id)
+    return twiml.render(flow.requeued())
 
 
 def leave_queue(sid: str, result: str, queue_seconds: int | None, now: datetime) -> str:

@@ -32,6 +32,8 @@ NOT_ACTIVE = (
     "Thank you. Your access to ContactPoint is not active. "
     "Please contact your local ContactPoint team. Goodbye."
 )
+CONNECTING = "Connecting you to an operator now."
+REQUEUED = "Sorry, we could not connect you to the operator. You are back in the queue."
 UNAVAILABLE = (
     "Sorry, the service is unavailable. Please try again later. "
     "If a child is in immediate danger, hang up and dial 999. Goodbye."
@@ -157,6 +159,11 @@ def waiting(position: int) -> Step:
     return Step(
         State(Stage.QUEUED), (where, "An operator will be with you shortly."), pause_seconds=20
     )
+
+
+def requeued() -> Step:
+    """What a caller hears when the operator could not be connected after all."""
+    return Step(State(Stage.QUEUED), (REQUEUED,), is_enqueued=True)
 
 
 def unavailable() -> Step:

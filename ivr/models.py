@@ -1,5 +1,6 @@
 """A phone call to the desk, its state kept here so that any worker can answer its next webhook."""
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -35,6 +36,12 @@ class Call(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
+    # For the console's URLs: unguessable, unlike the id, and not Twilio's CallSid.
+    public_id: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_urlsafe(16)
+    )
+    # Learnt from the wait URL; lets an operator's take move this caller out of the queue.
+    queue_sid: Mapped[str | None] = mapped_column(String(64))
     caller_number: Mapped[str | None] = mapped_column(String(16), index=True)
     status: Mapped[CallStatus] = mapped_column(
         _enum(CallStatus), default=CallStatus.IN_IVR, index=True

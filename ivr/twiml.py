@@ -43,6 +43,25 @@ def render(step: Step, turn: int = 0) -> str:
     return str(response)
 
 
+def conference(lines: tuple[str, ...], name: str, is_operator: bool) -> str:
+    """TwiML that joins a leg to the call's conference, after saying the lines.
+
+    The conference starts when the operator joins (the caller hears hold music until then),
+    and ends when either leaves, so neither is left alone on the line.
+    """
+    response = VoiceResponse()
+    for line in lines:
+        response.say(line, language=LANGUAGE)
+    dial = response.dial()
+    dial.conference(
+        name,
+        start_conference_on_enter=is_operator,
+        end_conference_on_exit=True,
+        beep=False,
+    )
+    return str(response)
+
+
 def empty() -> str:
     """TwiML that does nothing more."""
     return str(VoiceResponse())

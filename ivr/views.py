@@ -40,8 +40,40 @@ def answer() -> Response:
 @bp.post("/wait")
 @twilio_only
 def wait() -> Response:
+    calls.note_queue(request.form.get("CallSid", ""), request.form.get("QueueSid", ""))
+    db.session.commit()
     position = _int("QueuePosition") or 1
     return twiml_response(twiml.render(flow.waiting(position)))
+
+
+@bp.post("/conference/caller")
+@twilio_only
+def caller_joins() -> Response:
+    return twiml_response(calls.join_conference(request.args.get("call", ""), is_operator=False))
+
+
+@bp.post("/conference/operator")
+@twilio_only
+def operator_joins() -> Response:
+    return twiml_response(calls.join_conference(request.args.get("call", ""), is_operator=True))
+
+
+@bp.post("/requeue")
+@twilio_only
+def requeue() -> Response:
+    xml = calls.requeue(request.form.get("CallSid", ""), utcnow())
+    db.session.commit()
+    return twiml_response(xml)
+
+
+@bp.post("/operator-status")
+@twilio_only
+def operator_status() -> Response:
+    calls.note_operator_leg(
+        request.args.get("call", ""), request.form.get("CallStatus", ""), utcnow()
+    )
+    db.session.commit()
+    return twiml_response(twiml.empty())
 
 
 @bp.post("/left-queue")

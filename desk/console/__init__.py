@@ -1,0 +1,1 @@
+"""The operator's console: queue, take a call, confirm, search, read back, wrap up."""

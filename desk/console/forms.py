@@ -1,0 +1,71 @@
+"""The console's forms: syntax only; what may be done is decided by the services."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token."""
+
+
+class IdentityForm(FlaskForm):
+    is_confirmed = BooleanField(
+        "I asked the caller for their name, organisation and role, and they match the profile",
+        validators=[DataRequired("Tick to confirm you checked who the caller is.")],
+    )
+    is_called_back = BooleanField("I called the practitioner back on a registered number")
+
+
+class PurposeForm(FlaskForm):
+    purpose = SelectField(
+        "Purpose of the enquiry",
+        choices=[("", "Choose…"), *((p.value, label) for p, label in PURPOSE_LABELS.items())],
+        validators=[InputRequired("Choose the purpose of the enquiry.")],
+    )
+    detail = StringField("Details (required for 'Other')", validators=[Length(max=500)])
+
+
+class SearchForm(FlaskForm):
+    contactpoint_number = StringField("ContactPoint number", validators=[Length(max=20)])
+    family_name = StringField("Family name", validators=[Length(max=100)])
+    given_name = StringField("Given name", validators=[Length(max=100)])
+    date_of_birth = DateField(
+        "Date of birth",
+        validators=[Optional()],
+        render_kw={"max": "2100-12-31"},
+    )
+    gender = SelectField(
+        "Gender",
+        choices=[
+            ("", "Any"),
+            ("female", "Female"),
+            ("male", "Male"),
+            ("other", "Other"),
+            ("unknown", "Unknown"),
+        ],
+        validate_choice=True,
+    )
+    postcode = StringField("Postcode", validators=[Length(max=10)])
+
+
+class ReadBackForm(FlaskForm):
+    item_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class BrokeredForm(FlaskForm):
+    reason = TextAreaField(
+        "Why the caller needs to be put in touch",
+        validators=[DataRequired("Say why the caller needs to be put in touch."), Length(max=1000)],
+    )
+
+
+class WrapUpForm(FlaskForm):
+    code = SelectField(
+        "Wrap-up",
+        choices=[("", "Choose…"), *((c.value, label) for c, label in WRAP_UP_LABELS.items())],
+        validators=[InputRequired("Choose how the call ended.")],
+    )
+    note = StringField("Note (required for 'Other')", validators=[Length(max=500)])

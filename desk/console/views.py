@@ -1,0 +1,291 @@
+"""The operator's console pages. Each parses, calls a service, commits once, then redirects."""
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from desk.console import handling as handlings
+from desk.console import lookup
+from desk.console.errors import Refused
+from desk.console.forms import (
+    ActionForm,
+    BrokeredForm,
+    IdentityForm,
+    PurposeForm,
+    ReadBackForm,
+    SearchForm,
+    WrapUpForm,
+)
+from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Handling, Purpose, WrapUp
+from desk.console.queue import waiting_calls
+from desk.extensions import db
+from desk.records.models import Child
+from desk.records.search import Criteria, result_line
+from desk.staff.access import role_required
+from desk.types import utcnow
+from ivr.telephony import TelephonyError
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+operators_only = role_required("operator")
+
+
+def _to_call(public_id: str) -> BaseResponse:
+    return redirect(url_for("console.call", public_id=public_id))
+
+
+def _refused(error: Refused, public_id: str | None = None) -> BaseResponse:
+    db.session.rollback()
+    flash(error.message, "error")
+    return _to_call(public_id) if public_id else redirect(url_for("console.queue"))
+
+
+@bp.get("/")
+@operators_only
+def queue() -> str | BaseResponse:
+    held = handlings.open_handling(current_user)
+    if held is not None:
+        return _to_call(held.call.public_id)
+    return render_template("console/queue.html", waiting=waiting_calls(utcnow()), form=ActionForm())
+
+
+@bp.get("/queue/rows")
+@operators_only
+def queue_rows() -> str:
+    """The queue's rows alone, fetched every few seconds by the queue page."""
+    return render_template(
+        "console/_queue_rows.html", waiting=waiting_calls(utcnow()), form=ActionForm()
+    )
+
+
+@bp.post("/calls/<public_id>/take")
+@operators_only
+def take(public_id: str) -> BaseResponse:
+    if not ActionForm().validate_on_submit():
+        return _refused(Refused("The form expired; please try again."))
+    try:
+        handlings.take_call(current_user, public_id, utcnow())
+    except Refused as error:
+        return _refused(error)
+    except TelephonyError as error:
+        db.session.rollback()
+        message = handlings.note_failed_take(current_user, public_id, error)
+        db.session.commit()
+        flash(message, "error")
+        return redirect(url_for("console.queue"))
+    db.session.commit()
+    flash("Call taken: your phone is ringing. Confirm who the caller is.", "success")
+    return _to_call(public_id)
+
+
+@bp.get("/calls/<public_id>")
+@operators_only
+def call(public_id: str) -> str | BaseResponse:
+    try:
+        held = handlings.active_handling(current_user, public_id)
+    except Refused as error:
+        return _refused(error)
+    return render_template("console/call.html", **_workspace(held))
+
+
+def _workspace(held: Handling, **forms: object) -> dict[str, object]:
+    latest = held.searches[-1] if held.searches else None
+    children = {}
+    if latest is not None and latest.matches:
+        ids = [m.child_id for m in latest.matches]
+        children = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_(ids)))}
+    results = [(m, result_line(children[m.child_id])) for m in latest.matches] if latest else []
+    return {
+        "held": held,
+        "call": held.call,
+        "practitioner": held.call.practitioner,
+        "latest": latest,
+        "results": results,
+        "purposes": PURPOSE_LABELS,
+        "wrap_ups": WRAP_UP_LABELS,
+        "identity_form": forms.get("identity_form") or IdentityForm(),
+        "purpose_form": forms.get("purpose_form") or PurposeForm(),
+        "search_form": forms.get("search_form") or SearchForm(),
+        "wrap_up_form": forms.get("wrap_up_form") or WrapUpForm(),
+        "action_form": ActionForm(),
+    }
+
+
+def _step(
+    public_id: str, form_name: str, form: object
+) -> tuple[Handling | None, str | BaseResponse | None]:
+    """Load the operator's handling and validate a step's form; the response when either fails."""
+    try:
+        held = handlings.active_handling(current_user, public_id)
+    except Refused as error:
+        return None, _refused(error)
+    if not form.validate_on_submit():  # type: ignore[attr-defined]
+        return held, render_template("console/call.html", **_workspace(held, **{form_name: form}))
+    return held, None
+
+
+@bp.post("/calls/<public_id>/identity")
+@operators_only
+def confirm_identity(public_id: str) -> str | BaseResponse:
+    form = IdentityForm()
+    held, failed = _step(public_id, "identity_form", form)
+    if failed is not None:
+        return failed
+    assert held is not None
+    try:
+        handlings.confirm_identity(current_user, held, form.is_called_back.data, utcnow())
+    except Refused as error:
+        return _refused(error, public_id)
+    db.session.commit()
+    flash("Identity confirmed. Now record the purpose of the enquiry.", "success")
+    return _to_call(public_id)
+
+
+@bp.post("/calls/<public_id>/purpose")
+@operators_only
+def record_purpose(public_id: str) -> str | BaseResponse:
+    form = PurposeForm()
+    held, failed = _step(public_id, "purpose_form", form)
+    if failed is not None:
+        return failed
+    assert held is not None
+    try:
+        purpose = Purpose(form.purpose.data)
+        handlings.record_purpose(current_user, held, purpose, form.detail.data or "", utcnow())
+    except ValueError:
+        return _refused(Refused("Choose a purpose from the list."), public_id)
+    except Refused as error:
+        return _refused(error, public_id)
+    db.session.commit()
+    flash("Purpose recorded. You may now search.", "success")
+    return _to_call(public_id)
+
+
+@bp.post("/calls/<public_id>/search")
+@operators_only
+def search(public_id: str) -> str | BaseResponse:
+    form = SearchForm()
+    held, failed = _step(public_id, "search_form", form)
+    if failed is not None:
+        return failed
+    assert held is not None
+    criteria = Criteria(
+        contactpoint_number=(form.contactpoint_number.data or "").strip(),
+        family_name=(form.family_name.data or "").strip(),
+        given_name=(form.given_name.data or "").strip(),
+        date_of_birth=form.date_of_birth.data,
+        gender=form.gender.data or "",
+        postcode=(form.postcode.data or "").strip(),
+    )
+    try:
+        lookup.search_index(current_user, held, criteria, utcnow())
+    except Refused as error:
+        db.session.commit()  # the refusal is audited
+        flash(error.message, "error")
+        return render_template("console/call.html", **_workspace(held, search_form=form))
+    db.session.commit()
+    return _to_call(public_id)
+
+
+@bp.post("/calls/<public_id>/release")
+@operators_only
+def release(public_id: str) -> BaseResponse:
+    if not ActionForm().validate_on_submit():
+        return _refused(Refused("The form expired; please try again."), public_id)
+    try:
+        held = handlings.active_handling(current_user, public_id)
+        handlings.release(current_user, held, utcnow())
+    except Refused as error:
+        return _refused(error, public_id)
+    except TelephonyError:
+        return _refused(
+            Refused("The phone system could not return the call; try again."), public_id
+        )
+    db.session.commit()
+    flash("The call is back in the queue.", "success")
+    return redirect(url_for("console.queue"))
+
+
+@bp.post("/calls/<public_id>/wrap-up")
+@operators_only
+def wrap_up(public_id: str) -> str | BaseResponse:
+    form = WrapUpForm()
+    held, failed = _step(public_id, "wrap_up_form", form)
+    if failed is not None:
+        return failed
+    assert held is not None
+    try:
+        handlings.wrap_up(
+            current_user, held, WrapUp(form.code.data), form.note.data or "", utcnow()
+        )
+    except ValueError:
+        return _refused(Refused("Choose a wrap-up from the list."), public_id)
+    except Refused as error:
+        return _refused(error, public_id)
+    db.session.commit()
+    flash("Call wrapped up. You can take the next call.", "success")
+    return redirect(url_for("console.queue"))
+
+
+@bp.get("/calls/<public_id>/records/<token>")
+@operators_only
+def record(public_id: str, token: str) -> str | BaseResponse:
+    try:
+        held = handlings.active_handling(current_user, public_id)
+        opened = lookup.open_record(current_user, held, token, utcnow())
+    except Refused as error:
+        return _refused(error, public_id)
+    db.session.commit()
+    return render_template(
+        "console/record.html",
+        held=held,
+        call=held.call,
+        opened=opened,
+        read_form=ReadBackForm(),
+        brokered_form=BrokeredForm(),
+    )
+
+
+@bp.post("/calls/<public_id>/records/<token>/read-back")
+@operators_only
+def read_back(public_id: str, token: str) -> BaseResponse:
+    form = ReadBackForm()
+    if not form.validate_on_submit():
+        return _refused(Refused("The form expired; please try again."), public_id)
+    try:
+        held = handlings.active_handling(current_user, public_id)
+        label = lookup.read_back(current_user, held, token, form.item_key.data, utcnow())
+    except Refused as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("console.record", public_id=public_id, token=token))
+    db.session.commit()
+    flash(f"Marked as read back: {label}.", "success")
+    return redirect(url_for("console.record", public_id=public_id, token=token))
+
+
+@bp.post("/calls/<public_id>/records/<token>/brokered")
+@operators_only
+def brokered(public_id: str, token: str) -> BaseResponse:
+    form = BrokeredForm()
+    back = redirect(url_for("console.record", public_id=public_id, token=token))
+    if not form.validate_on_submit():
+        flash("Say why the caller needs to be put in touch.", "error")
+        return back
+    try:
+        held = handlings.active_handling(current_user, public_id)
+        lookup.request_brokered_contact(current_user, held, token, form.reason.data, utcnow())
+    except Refused as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return back
+    db.session.commit()
+    flash("Brokered contact requested from the local authority ContactPoint team.", "success")
+    return back
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    # Console pages show children's details: never keep them in a browser or proxy cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
