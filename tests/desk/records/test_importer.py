@@ -13,6 +13,7 @@ from desk.records import contactpoint
 from desk.records.importer import import_entries
 from desk.records.models import Child, ChildName, ContactKind
 from desk.records.parse import parse_entry
+from desk.records.search import Criteria, search
 from tests.desk.records.factories import child_line, make_child
 
 
@@ -108,6 +109,12 @@ def test_importing_again_updates_the_child_and_replaces_names_and_contacts(
     assert [(c.kind, c.name) for c in child.contacts] == [(ContactKind.CARER, "Pat Ruddock")]
     assert not child.has_caf and child.caf_lead_name is None
     assert count(app, Child) == 1 and count(app, ChildName) == 2
+    with app.app_context():
+        by = {
+            name: search(Criteria(family_name=name, date_of_birth=child.date_of_birth))
+            for name in ("Patel", "O'Neill", "Smith")
+        }
+        assert [len(result.matches) for result in by.values()] == [1, 1, 0]
 
 
 BAD_LINES = [
