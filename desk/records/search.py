@@ -1,0 +1,195 @@
+"""Searching the index on a caller's behalf: the search rules of DESIGN.md and nothing looser.
+
+Only queries: the console service that calls `search` audits every match and commits.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, select
+
+from desk.extensions import db
+from desk.records import contactpoint, postcodes
+from desk.records.models import (
+    Child,
+    ChildName,
+    Gender,
+    latest_adult_birth_date,
+    today_in_england,
+)
+from desk.records.names import (
+    first_given_name,
+    has_only_name_characters,
+    letter_count,
+    name_key,
+    phonetic_key,
+)
+
+MAX_MATCHES = 10
+
+WHAT_TO_ASK = (
+    "the ContactPoint number alone, or the family name and date of birth, "
+    "or the family name, given name and postcode"
+)
+
+
+class SearchForm(StrEnum):
+    CONTACTPOINT_NUMBER = "contactpoint_number"
+    NAME_AND_DATE_OF_BIRTH = "name_and_date_of_birth"
+    NAME_AND_POSTCODE = "name_and_postcode"
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the caller gave, as the operator typed it; empty means not given."""
+
+    contactpoint_number: str = ""
+    family_name: str = ""
+    given_name: str = ""
+    date_of_birth: date | None = None
+    gender: str = ""
+    postcode: str = ""
+
+
+class SearchRefused(ValueError):
+    """Criteria the desk will not search on; args[0] is a clear message for the operator."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The children found; none listed, and no count, when there are too many.
+
+    `match_count` is always `len(matches)`: with more than MAX_MATCHES the desk says only that
+    there are too many, never how many, so a count cannot be used to learn about the index.
+    """
+
+    form: SearchForm
+    matches: tuple[Child, ...]
+    match_count: int
+    is_too_many: bool
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One line of a result list: only what tells children apart. No town for a shielded child."""
+
+    child_id: int  # to open the record the operator picks; never shown
+    name: str
+    date_of_birth: date
+    gender: Gender
+    town: str | None
+
+
+def form_of(criteria: Criteria, today: date | None = None) -> SearchForm:
+    """Which allowed search the criteria make; SearchRefused says what to ask for instead."""
+    number = _compact_number(criteria.contactpoint_number)
+    family, given = criteria.family_name.strip(), criteria.given_name.strip()
+    gender, postcode = criteria.gender.strip(), criteria.postcode.strip()
+    born = criteria.date_of_birth
+    if number:
+        if family or given or born or gender or postcode:
+            raise SearchRefused("Search by ContactPoint number on its own: clear the other fields.")
+        if not contactpoint.is_valid(number):
+            raise SearchRefused(
+                "That is not a valid ContactPoint number: ask the caller to read the 10 digits "
+                "again."
+            )
+        return SearchForm.CONTACTPOINT_NUMBER
+    if not (family or given or born or gender or postcode):
+        raise SearchRefused(f"Nothing to search on: ask the caller for {WHAT_TO_ASK}.")
+    if not family:
+        raise SearchRefused(f"The family name is needed: ask the caller for {WHAT_TO_ASK}.")
+    _check_name("family name", family)
+    if given:
+        _check_name("given name", given)
+    if born and postcode:
+        # Each form has its own rules (a postcode search hides shielded children): never both.
+        raise SearchRefused("Search by date of birth or by postcode, not both: clear one.")
+    if born:
+        if born > (today or today_in_england()):
+            raise SearchRefused("The date of birth is in the future: ask the caller again.")
+        if gender and gender not in set(Gender):
+            raise SearchRefused("Gender is female, male, other or unknown.")
+        return SearchForm.NAME_AND_DATE_OF_BIRTH
+    if postcode:
+        if gender:
+            raise SearchRefused(
+                "Gender narrows a search by date of birth only: clear it to search by postcode."
+            )
+        if not given:
+            raise SearchRefused(
+                "A search by postcode needs the given name too: ask the caller for it."
+            )
+        try:
+            postcodes.normalise(postcode)
+        except ValueError:
+            raise SearchRefused(
+                "That is not a UK postcode: ask the caller to spell it again."
+            ) from None
+        return SearchForm.NAME_AND_POSTCODE
+    raise SearchRefused(
+        "A name is not enough: ask the caller for the date of birth, or the given name "
+        "and postcode."
+    )
+
+
+def search(criteria: Criteria, today: date | None = None) -> SearchResult:
+    """The live children matching the criteria, or SearchRefused if they are not precise enough."""
+    today = today or today_in_england()
+    form = form_of(criteria, today)
+    query = select(Child).where(*_conditions(form, criteria, today)).limit(MAX_MATCHES + 1)
+    found = list(db.session.scalars(query))
+    if len(found) > MAX_MATCHES:
+        return SearchResult(form=form, matches=(), match_count=0, is_too_many=True)
+    family = name_key(criteria.family_name)
+    # Exact matches on the current family name first, then in a stable, readable order.
+    found.sort(key=lambda c: (c.family_key != family, c.family_name, c.given_names, c.id))
+    return SearchResult(form=form, matches=tuple(found), match_count=len(found), is_too_many=False)
+
+
+def result_line(child: Child) -> ResultLine:
+    """How a matched child is listed for the operator to pick from."""
+    return ResultLine(
+        child_id=child.id,
+        name=f"{child.given_names} {child.family_name}",
+        date_of_birth=child.date_of_birth,
+        gender=child.gender,
+        town=None if child.is_shielded else child.town,
+    )
+
+
+def _conditions(form: SearchForm, criteria: Criteria, today: date) -> list[ColumnElement[bool]]:
+    live = [Child.archived_at.is_(None), Child.date_of_birth > latest_adult_birth_date(today)]
+    if form is SearchForm.CONTACTPOINT_NUMBER:
+        return [Child.contactpoint_id == _compact_number(criteria.contactpoint_number), *live]
+    # A sound match includes the exact match (desk.records.names), so one index answers both.
+    names = select(ChildName.child_id).where(
+        ChildName.family_phonetic == phonetic_key(criteria.family_name)
+    )
+    given = first_given_name(criteria.given_name)
+    if given:
+        names = names.where(ChildName.given_phonetic == phonetic_key(given))
+    if form is SearchForm.NAME_AND_DATE_OF_BIRTH:
+        names = names.where(ChildName.date_of_birth == criteria.date_of_birth)
+        gender = criteria.gender.strip()
+        return [Child.id.in_(names), *live, *([Child.gender == Gender(gender)] if gender else [])]
+    # A postcode is what a shielded record hides: such a search never returns one, so its
+    # answer is the same as for no child at all.
+    names = names.where(ChildName.postcode_compact == postcodes.compact(criteria.postcode))
+    return [Child.id.in_(names), Child.is_shielded.is_(False), *live]
+
+
+def _check_name(label: str, name: str) -> None:
+    if not has_only_name_characters(name):
+        raise SearchRefused(
+            f"The {label} may hold only letters, spaces, apostrophes and hyphens: "
+            "no wildcards (%, * or _), digits or other signs."
+        )
+    if letter_count(name) < 2:
+        raise SearchRefused(f"The {label} needs at least 2 letters: ask the caller to spell it.")
+
+
+def _compact_number(raw: str) -> str:
+    # Callers read numbers in groups ("943 476 5919"); the spaces are not part of the number.
+    return "".join(raw.split())

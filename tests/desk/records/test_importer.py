@@ -1,0 +1,224 @@
+"""`flask records import`: every line checked first; a bad line anywhere and nothing is imported."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from desk.audit.models import AuditEvent
+from desk.extensions import db
+from desk.records import contactpoint
+from desk.records.importer import import_entries
+from desk.records.models import Child, ChildName, ContactKind
+from desk.records.parse import parse_entry
+from desk.records.search import Criteria, search
+from tests.desk.records.factories import child_line, make_child
+
+
+def write(tmp_path: Path, *lines: dict[str, Any] | str) -> Path:
+    path = tmp_path / "children.jsonl"
+    with path.open("w", encoding="utf-8") as file:
+        for line in lines:
+            file.write((line if isinstance(line, str) else json.dumps(line)) + "\n")
+    return path
+
+
+def run_import(app: Flask, path: Path) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["records", "import", str(path)])
+    return result.exit_code, result.output
+
+
+def stored(app: Flask, source_id: str) -> Child:
+    with app.app_context():
+        child = db.session.scalar(select(Child).where(Child.source_id == source_id))
+        assert child is not None, source_id
+        child.names, child.contacts  # noqa: B018 - load them before the session closes
+        db.session.expunge_all()
+        return child
+
+
+def count(app: Flask, model: type[Any]) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_good_file_is_imported_and_audited_without_child_data(app: Flask, tmp_path: Path) -> None:
+    amelia = child_line(source_id="C-1001", contactpoint_id="9434765919")
+    noah = child_line(
+        source_id="C-1002",
+        given_names="Noah",
+        family_name="Brown",
+        gender="male",
+        address={"lines": ["3 Canal St"], "town": "Rochdale", "postcode": "ol11  3de"},
+    )
+    code, output = run_import(app, write(tmp_path, amelia, "", noah))
+    assert code == 0, output
+    assert "2 added, 0 updated" in output
+
+    first = stored(app, "C-1001")
+    assert first.contactpoint_id == "9434765919"
+    assert (first.postcode, first.postcode_compact) == ("OL16 1AA", "OL161AA")
+    assert [(n.family_name, n.is_former) for n in first.names] == [
+        ("O'Neill", False),
+        ("Smith", True),
+    ]
+    assert [c.kind for c in first.contacts] == [
+        ContactKind.PARENT,
+        ContactKind.SCHOOL,
+        ContactKind.GP,
+        ContactKind.LEAD_PROFESSIONAL,
+        ContactKind.SERVICE,
+    ]
+    assert first.contacts[0].phone == "+447700900111"
+    assert first.contacts[-1].is_sensitive and first.contacts[-1].basis == "consent"
+    assert first.has_caf and first.caf_lead_name == "J. Patel"
+    second = stored(app, "C-1002")
+    assert contactpoint.is_valid(second.contactpoint_id)
+    assert second.postcode == "OL11 3DE"
+
+    with app.app_context():
+        events = list(db.session.scalars(select(AuditEvent)))
+    assert [e.kind for e in events] == ["records.imported"]
+    assert events[0].data["added"] == 2 and events[0].data["updated"] == 0
+    assert not {"O'Neill", "Amelia", "9434765919", "C-1001"} & set(
+        json.dumps(events[0].data).split('"')
+    )
+
+
+def test_importing_again_updates_the_child_and_replaces_names_and_contacts(
+    app: Flask, tmp_path: Path
+) -> None:
+    assert run_import(app, write(tmp_path, child_line(source_id="C-1001")))[0] == 0
+    number = stored(app, "C-1001").contactpoint_id
+    changed = child_line(
+        source_id="C-1001",
+        family_name="Patel",
+        former_family_names=["O'Neill"],
+        contacts=[{"kind": "carer", "name": "Pat Ruddock", "phone": "+447700900113"}],
+        caf={"exists": False},
+    )
+    code, output = run_import(app, write(tmp_path, changed))
+    assert code == 0, output
+    assert "0 added, 1 updated" in output
+
+    child = stored(app, "C-1001")
+    assert child.contactpoint_id == number  # kept: the file gave none
+    assert (child.family_name, child.former_family_names) == ("Patel", ["O'Neill"])
+    assert [(c.kind, c.name) for c in child.contacts] == [(ContactKind.CARER, "Pat Ruddock")]
+    assert not child.has_caf and child.caf_lead_name is None
+    assert count(app, Child) == 1 and count(app, ChildName) == 2
+    with app.app_context():
+        by = {
+            name: search(Criteria(family_name=name, date_of_birth=child.date_of_birth))
+            for name in ("Patel", "O'Neill", "Smith")
+        }
+        assert [len(result.matches) for result in by.values()] == [1, 1, 0]
+
+
+BAD_LINES = [
+    ("{not json", "not JSON"),
+    ("[1, 2]", "the line must be a JSON object"),
+    (child_line(family_name=""), "family_name is required"),
+    (child_line(gender="f"), "gender must be one of female, male, other, unknown (got 'f')"),
+    (child_line(date_of_birth="14/03/2015"), "date_of_birth must be a date written YYYY-MM-DD"),
+    (child_line(date_of_birth="2015-02-30"), "date_of_birth '2015-02-30' is not a date"),
+    (child_line(date_of_birth="2999-01-01"), "date_of_birth is in the future"),
+    (child_line(contactpoint_id="9434765918"), "contactpoint_id '9434765918' is not a valid"),
+    (child_line(shieled=True), "unknown field 'shieled'"),
+    (child_line(shielded="yes"), "shielded must be true or false"),
+    (
+        child_line(address={"lines": [], "town": "Rochdale", "postcode": "OL16"}),
+        "address.postcode 'OL16' is not a UK postcode",
+    ),
+    (child_line(contacts=[{"kind": "friend", "name": "Al"}]), "contacts[0].kind must be one of"),
+    (
+        child_line(contacts=[{"kind": "service", "organisation": "Clinic", "sensitive": True}]),
+        "contacts[0]: a sensitive service must give basis consent or in_need",
+    ),
+    (
+        child_line(
+            contacts=[{"kind": "service", "name": "N", "sensitive": True, "basis": "asked"}]
+        ),
+        "contacts[0]: a sensitive service must give basis consent or in_need",
+    ),
+    (
+        child_line(contacts=[{"kind": "gp", "name": "Dr X", "phone": "not a phone"}]),
+        "contacts[0].phone 'not a phone' is not a phone number",
+    ),
+    (
+        child_line(contacts=[{"kind": "gp", "phone": "01706555030"}]),
+        "contacts[0]: a contact needs a name or an organisation",
+    ),
+    (
+        child_line(caf={"exists": True, "lead_contact": {"name": "J", "phone": "12"}}),
+        "caf.lead_contact.phone '12' is not a phone number",
+    ),
+]
+
+
+def test_a_file_with_bad_lines_names_each_and_imports_nothing(app: Flask, tmp_path: Path) -> None:
+    make_child_committed(app, source_id="C-1")
+    good = child_line(source_id="C-1", family_name="Changed")
+    duplicate = child_line(source_id="C-1")
+    lines = [good, *[line for line, _ in BAD_LINES], duplicate]
+    code, output = run_import(app, write(tmp_path, *lines))
+
+    assert code == 1
+    reported = [line for line in output.splitlines() if line.startswith("line ")]
+    expected = [f"line {n}: {message}" for n, (_, message) in enumerate(BAD_LINES, start=2)]
+    expected.append(f"line {len(lines)}: rochdale-ics C-1 is already on line 1")
+    assert len(reported) == len(expected), output
+    for line, wanted in zip(reported, expected, strict=True):
+        assert line.startswith(wanted), (line, wanted)
+    assert f"{len(expected)} bad lines: nothing imported" in output
+    assert stored(app, "C-1").family_name == "O'Neill"
+    assert count(app, Child) == 1
+    assert count(app, AuditEvent) == 1  # the first child's import, nothing since
+
+
+def test_a_line_that_is_not_utf8_is_named(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    line = json.dumps(child_line(family_name="Zoë"), ensure_ascii=False)
+    path.write_bytes(line.encode("latin-1") + b"\n")
+    code, output = run_import(app, path)
+    assert code == 1 and "line 1: not UTF-8 text" in output
+
+
+def test_a_number_held_by_another_child_stops_the_whole_import(app: Flask, tmp_path: Path) -> None:
+    make_child_committed(app, source_id="C-1", contactpoint_id="9434765919")
+    fine = child_line(source_id="C-2")
+    clash = child_line(source_id="C-3", contactpoint_id="9434765919")
+    code, output = run_import(app, write(tmp_path, fine, clash))
+    assert code == 1
+    assert "line 2: ContactPoint number 9434765919 is another child's" in output
+    assert count(app, Child) == 1
+
+
+def test_a_child_keeps_their_number_for_life(app: Flask, tmp_path: Path) -> None:
+    make_child_committed(app, source_id="C-1", contactpoint_id="9434765919")
+    code, output = run_import(
+        app, write(tmp_path, child_line(source_id="C-1", contactpoint_id="1000000060"))
+    )
+    assert code == 1
+    assert "already has ContactPoint number 9434765919, not 1000000060" in output
+    assert stored(app, "C-1").contactpoint_id == "9434765919"
+
+
+def make_child_committed(app: Flask, **overrides: Any) -> None:
+    with app.app_context():
+        make_child(**overrides)
+        db.session.commit()
+
+
+def test_an_import_with_errors_leaves_the_index_as_it_was_without_the_callers_help(
+    ctx: Flask,
+) -> None:
+    make_child(source_id="C-1", contactpoint_id="9434765919")
+    before = count(ctx, Child), count(ctx, AuditEvent)
+    lines = [child_line(source_id="C-2"), child_line(contactpoint_id="9434765919")]
+    summary = import_entries([parse_entry(line, n) for n, line in enumerate(lines, 1)], by="t")
+    assert summary.errors and (summary.added, summary.updated) == (0, 0)
+    # Nothing rolled back by the test: the importer undid its own work.
+    assert (count(ctx, Child), count(ctx, AuditEvent)) == before

@@ -1,0 +1,69 @@
+"""Every allowed search is answered from an index, never by reading the whole index of children.
+
+A few hundred synthetic children are loaded and ANALYZEd, then the exact SQL that `search`
+sends is EXPLAINed. The planner is left free (no `enable_seqscan = off`): at this size it already
+prefers the indexes, so a missing or unusable index shows up as a Seq Scan.
+"""
+
+import random
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, text
+
+from desk.extensions import db
+from desk.records import generate
+from desk.records.importer import import_entries
+from desk.records.models import Child
+from desk.records.parse import parse_entry
+from desk.records.search import Criteria, search
+
+TODAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def statements(ctx: object) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements sent to the database while the test runs, with their parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        sent.append((statement, parameters))
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    yield sent
+    event.remove(engine, "before_cursor_execute", capture)
+
+
+def test_each_search_form_uses_an_index(ctx: object, statements: list[tuple[str, Any]]) -> None:
+    children = generate.children(400, seed=2, today=TODAY)
+    entries = (parse_entry(child, n, TODAY) for n, child in enumerate(children, start=1))
+    import_entries(entries, by="test", rng=random.Random(2))
+    db.session.execute(text("ANALYZE children"))
+    db.session.execute(text("ANALYZE child_names"))
+    child = db.session.scalars(
+        select(Child).where(Child.postcode.is_not(None), Child.date_of_birth > date(2010, 1, 1))
+    ).first()
+    assert child is not None
+    forms = {
+        "ix_child_names_phonetic_birth": Criteria(
+            family_name=child.family_name, date_of_birth=child.date_of_birth
+        ),
+        "ix_child_names_phonetic_given_postcode": Criteria(
+            family_name=child.family_name,
+            given_name=child.given_names,
+            postcode=child.postcode or "",
+        ),
+        "uq_children_contactpoint_id": Criteria(contactpoint_number=child.contactpoint_id),
+    }
+    for index, criteria in forms.items():
+        statements.clear()
+        assert child in search(criteria, TODAY).matches
+        [(sql, parameters)] = statements
+        plan = "\n".join(
+            db.session.connection().exec_driver_sql(f"EXPLAIN {sql}", parameters).scalars()
+        )
+        assert "Seq Scan" not in plan, plan
+        assert index in plan, plan
