@@ -13,6 +13,9 @@ from urllib.parse import urljoin
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
+# The queue every simulated caller waits in.
+QUEUE_SID = "QU" + "0" * 32
+
 
 class Client(Protocol):
     def post(self, path: str, *, data: dict[str, str], headers: dict[str, str]) -> TestResponse: ...
@@ -114,7 +117,8 @@ class Phone:
         if self.enqueue is None:
             raise DeskError("the caller is not in the queue")
         response = self.twilio.post(
-            self.enqueue.attrib["waitUrl"], self.params(QueuePosition=str(position))
+            self.enqueue.attrib["waitUrl"],
+            self.params(QueuePosition=str(position), QueueSid=QUEUE_SID),
         )
         if response.status_code != 200:
             raise DeskError(f"the wait URL answered {response.status_code}")

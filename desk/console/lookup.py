@@ -11,7 +11,7 @@ from desk.console.errors import Refused
 from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search
 from desk.extensions import db
 from desk.records import disclosure
-from desk.records.disclosure import Disclosure
+from desk.records.disclosure import Disclosure, RecordArchived
 from desk.records.models import Child
 from desk.records.search import Criteria, SearchRefused, search
 from desk.staff.models import Staff
@@ -105,9 +105,12 @@ def open_record(operator: Staff, handling: Handling, token: str, now: datetime) 
         if (opened or 0) >= current_app.config["DESK_RECORDS_PER_CALL"]:
             raise Refused("This call has reached its limit of records opened: wrap it up.")
     child = db.session.get(Child, match.child_id)
-    if child is None or child.archived_at is not None:
-        raise Refused("That record is no longer available.")
-    shown = disclosure.disclosable(child)
+    try:
+        if child is None:
+            raise RecordArchived("purged")
+        shown = disclosure.disclosable(child)
+    except RecordArchived as error:
+        raise Refused("That record is no longer available.") from error
     _audit(
         "record.opened",
         operator,

@@ -1,0 +1,112 @@
+"""An operator at the console, a verified caller in the queue, and a small index to search."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from desk.extensions import db
+from desk.records.models import Child
+from ivr.simulator import Phone, Twilio
+from ivr.telephony import LocalTelephony, telephony
+from tests.children import load_children
+from tests.factories import PHONE, PIN, current_code, make_staff
+from tests.pages import sign_in, submit
+from tests.stored import stored_call
+
+OPERATOR_PHONE = "+447700900001"
+
+
+@pytest.fixture
+def index(app: Flask) -> None:
+    with app.app_context():
+        load_children()
+
+
+@pytest.fixture
+def phones(app: Flask) -> Iterator[LocalTelephony]:
+    """The local telephony adapter, fresh for this test, to see what the desk asked of it."""
+    app.extensions.pop("desk.telephony", None)
+    with app.app_context():
+        adapter = telephony()
+    assert isinstance(adapter, LocalTelephony)
+    yield adapter
+    app.extensions.pop("desk.telephony", None)
+
+
+def contactpoint_id(app: Flask, source_id: str) -> str:
+    with app.app_context():
+        found = db.session.scalar(select(Child.contactpoint_id).where(Child.source_id == source_id))
+        assert found is not None
+        return found
+
+
+def queued_call(twilio: Twilio, practitioner_id: str, caller: str = PHONE) -> Phone:
+    phone = twilio.call(caller)
+    phone.dial()
+    phone.verify(practitioner_id, PIN, current_code())
+    phone.wait(position=1)
+    return phone
+
+
+@dataclass
+class Console:
+    """An operator using the console through its pages, as a browser would."""
+
+    client: FlaskClient
+    app: Flask
+    public_id: str = ""
+
+    def take(self, phone: Phone) -> TestResponse:
+        self.public_id = stored_call(self.app, phone.sid).public_id
+        return submit(self.client, "/console/", {}, f"/console/calls/{self.public_id}/take")
+
+    @property
+    def page(self) -> str:
+        return f"/console/calls/{self.public_id}"
+
+    def post(self, step: str, data: dict[str, str], page: str | None = None) -> TestResponse:
+        return submit(self.client, page or self.page, data, f"{self.page}/{step}")
+
+    def ready_to_search(self) -> None:
+        self.post("identity", {"is_confirmed": "y"})
+        self.post("purpose", {"purpose": "find_professionals"})
+
+    def search(self, **criteria: str) -> TestResponse:
+        self.post("search", criteria)
+        return self.client.get(self.page)
+
+    def result_links(self) -> list[str]:
+        return re.findall(r'href="(/console/calls/[^"]+/records/[^"]+)"', self.client.get(self.page).text)
+
+    def open_only_result(self) -> tuple[str, TestResponse]:
+        [link] = self.result_links()
+        return link, self.client.get(link)
+
+    def read_back(self, record: str, item_key: str) -> TestResponse:
+        return submit(self.client, record, {"item_key": item_key}, f"{record}/read-back")
+
+    def wrap_up(self, code: str = "information_given", note: str = "") -> TestResponse:
+        return self.post("wrap-up", {"code": code, "note": note})
+
+
+@pytest.fixture
+def olive(app: Flask) -> int:
+    with app.app_context():
+        return make_staff(phone_leg=OPERATOR_PHONE).id
+
+
+@pytest.fixture
+def console(app: Flask, client: FlaskClient, olive: int, phones: LocalTelephony) -> Console:
+    signed_in = sign_in(client)
+    assert signed_in.status_code == 302, signed_in.text
+    return Console(client, app)
+
+
+def flashed(response: TestResponse) -> list[str]:
+    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r'class="flash[^"]*"[^>]*>(.*?)</div>', response.text, re.S)]

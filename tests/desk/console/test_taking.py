@@ -1,0 +1,135 @@
+"""The queue and taking a call: one operator per call, one call per operator, nothing lost."""
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from desk.staff.models import Role
+from ivr.models import CallStatus
+from ivr.simulator import Twilio
+from ivr.telephony import CallerGone, LocalTelephony, TelephonyError
+from tests.desk.console.conftest import OPERATOR_PHONE, Console, flashed, queued_call
+from tests.factories import make_practitioner, make_staff
+from tests.pages import sign_in
+from tests.stored import audit_events, stored_call
+
+
+def test_the_queue_shows_who_is_waiting_and_whether_their_number_is_registered(
+    app: Flask, sam: str, twilio: Twilio, console: Console
+) -> None:
+    with app.app_context():
+        make_practitioner(practitioner_id="40000002", name="Alex Moss", role="Health visitor",
+                          organisation="Bury NHS Trust", phones=())
+    queued_call(twilio, sam)
+    queued_call(twilio, "40000002", caller="+447700900777")
+
+    rows = console.client.get("/console/queue/rows").text
+    assert "Sam Field" in rows and "Rochdale Council" in rows and "Social worker" in rows
+    assert "Alex Moss" in rows and "Health visitor" in rows
+    assert rows.count("Registered") == 1 and "Not registered: call back" in rows
+    assert rows.index("Sam Field") < rows.index("Alex Moss")  # longest wait first
+    assert "ID, PIN and token" in rows
+
+
+def test_taking_a_call_connects_caller_and_operator_in_the_calls_conference(
+    app: Flask, sam: str, twilio: Twilio, console: Console, phones: LocalTelephony
+) -> None:
+    phone = queued_call(twilio, sam)
+    response = console.take(phone)
+    assert response.status_code == 302 and response.location == console.page
+
+    conference = f"desk-call-{console.public_id}"
+    assert phones.actions == [
+        ("connect_caller", phone.sid, conference),
+        ("dial_operator", OPERATOR_PHONE, conference),
+    ]
+    page = console.client.get(console.page).text
+    assert "Call with Sam Field" in page and "Confirm who the caller is" in page
+    assert stored_call(app, phone.sid).status == CallStatus.CONNECTED
+    [taken] = audit_events(app, "call.taken")
+    assert (taken.operator_id, taken.practitioner_id) == (console_operator(app), sam)
+
+
+def console_operator(app: Flask) -> int:
+    from tests.stored import stored_staff
+
+    return stored_staff(app, "olive").id
+
+
+def test_a_second_operator_is_told_the_call_was_taken(
+    app: Flask, sam: str, twilio: Twilio, console: Console, client: FlaskClient
+) -> None:
+    phone = queued_call(twilio, sam)
+    console.take(phone)
+
+    with app.app_context():
+        make_staff(username="otto", name="Otto Other", phone_leg="+447700900002")
+    other = Console(app.test_client(), app)
+    sign_in(other.client, username="otto")
+    response = other.take(phone)
+    assert response.status_code == 302
+    assert "taken by another operator" in " ".join(flashed(other.client.get("/console/")))
+    assert len(audit_events(app, "call.taken")) == 1
+
+
+def test_an_operator_holds_one_call_until_wrapping_it_up(
+    app: Flask, sam: str, twilio: Twilio, console: Console
+) -> None:
+    first = queued_call(twilio, sam)
+    second = queued_call(twilio, sam, caller="+447700900888")
+    console.take(first)
+    held = console.public_id
+    console.take(second)
+    assert "Wrap up your current call" in " ".join(flashed(console.client.get(f"/console/calls/{held}")))
+    assert stored_call(app, second.sid).status == CallStatus.QUEUED
+
+    console.public_id = held
+    console.wrap_up("call_dropped")
+    console.take(second)
+    assert stored_call(app, second.sid).status == CallStatus.CONNECTED
+
+
+def test_when_twilio_refuses_the_call_stays_queued_and_the_operator_is_told(
+    app: Flask, sam: str, twilio: Twilio, console: Console, phones: LocalTelephony
+) -> None:
+    phone = queued_call(twilio, sam)
+    phones.failure = TelephonyError("Twilio refused the request (500 20500)")
+    console.take(phone)
+    page = console.client.get("/console/")
+    assert "could not connect the call; it is still in the queue" in " ".join(flashed(page))
+    assert stored_call(app, phone.sid).status == CallStatus.QUEUED
+    assert "Sam Field" in page.text  # still waiting, for anyone to take
+    assert audit_events(app, "call.take_failed")[0].data["reason"] == "telephony"
+
+
+def test_a_caller_who_hung_up_is_not_connected_and_leaves_the_queue(
+    app: Flask, sam: str, twilio: Twilio, console: Console, phones: LocalTelephony
+) -> None:
+    phone = queued_call(twilio, sam)
+    phones.failure = CallerGone("gone")
+    console.take(phone)
+    assert "The caller has hung up" in " ".join(flashed(console.client.get("/console/")))
+    assert stored_call(app, phone.sid).status == CallStatus.ABANDONED
+
+
+def test_an_operator_whose_phone_cannot_be_rung_puts_the_caller_back(
+    app: Flask, sam: str, twilio: Twilio, console: Console, phones: LocalTelephony
+) -> None:
+    phone = queued_call(twilio, sam)
+    original = phones.dial_operator
+
+    def unreachable(*args: object) -> str:
+        raise TelephonyError("busy")
+
+    phones.dial_operator = unreachable  # type: ignore[method-assign]
+    console.take(phone)
+    phones.dial_operator = original  # type: ignore[method-assign]
+    assert phones.actions[-1] == ("requeue_caller", phone.sid)
+    assert stored_call(app, phone.sid).status == CallStatus.QUEUED
+
+
+def test_only_operators_use_the_console(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        make_staff(username="sue", name="Sue Pervisor", role=Role.SUPERVISOR)
+    assert client.get("/console/").status_code == 302  # signed out: to the sign-in page
+    sign_in(client, username="sue")
+    assert client.get("/console/").status_code == 403
