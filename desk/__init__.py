@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from desk import config as desk_config
-from desk.extensions import csrf, db, migrate
+from desk.extensions import csrf, db, login_manager, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
+    register_errorhandlers(app)
     register_commands(app)
     return app
 
@@ -52,14 +53,26 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
+    from desk.staff.accounts import signed_in_staff
+
+    login_manager.user_loader(signed_in_staff)
 
 
 def register_blueprints(app: Flask) -> None:
     from desk.home import bp as home_bp
+    from desk.staff.views import bp as auth_bp
     from ivr.views import bp as ivr_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(ivr_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from desk import errors
+
+    errors.register(app)
 
 
 def register_commands(app: Flask) -> None:
