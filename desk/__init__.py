@@ -78,8 +78,10 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from desk.audit.cli import audit_cli
     from desk.demo import demo_cli
+    from desk.staff.cli import staff_cli
     from verification.cli import practitioners_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(practitioners_cli)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(demo_cli)
