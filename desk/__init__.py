@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from desk import config as desk_config
-from desk.extensions import csrf, db, migrate
+from desk.extensions import csrf, db, login_manager, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
+    register_errorhandlers(app)
     register_commands(app)
     return app
 
@@ -52,23 +53,39 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
+    from desk.staff.accounts import signed_in_staff
+
+    login_manager.user_loader(signed_in_staff)
 
 
 def register_blueprints(app: Flask) -> None:
+    from desk.console.views import bp as console_bp
     from desk.home import bp as home_bp
+    from desk.staff.views import bp as auth_bp
     from ivr.views import bp as ivr_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
     app.register_blueprint(ivr_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from desk import errors
+
+    errors.register(app)
 
 
 def register_commands(app: Flask) -> None:
     from desk.audit.cli import audit_cli
     from desk.demo import demo_cli
     from desk.records.cli import records_cli
+    from desk.staff.cli import staff_cli
     from verification.cli import practitioners_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(practitioners_cli)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(records_cli)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 
+from desk.staff.sessions import SIGNED_IN_LIMIT
 from ivr import hours
 
 
@@ -163,6 +164,9 @@ def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[st
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["SESSION_COOKIE_SECURE"] = config["DESK_ENV"] != "development"
+    # No session lasts longer, so neither need its cookie. The browser may ignore a cookie's
+    # expiry, so the limits themselves are enforced on the server, in desk/staff/sessions.py.
+    config["PERMANENT_SESSION_LIFETIME"] = SIGNED_IN_LIMIT
     return config
 
 

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -25,3 +26,7 @@ class Model(DeclarativeBase):
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
 csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Please sign in to use the desk."
+login_manager.login_message_category = "info"

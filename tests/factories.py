@@ -1,4 +1,4 @@
-"""Test data: practitioners issued through the same service the desk uses."""
+"""Test data: practitioners and staff issued through the same services the desk uses."""
 
 from datetime import date
 from typing import Any
@@ -6,6 +6,8 @@ from typing import Any
 import pyotp
 
 from desk.extensions import db
+from desk.staff import accounts
+from desk.staff.models import Role, Staff
 from verification import registry
 from verification.models import Practitioner
 from verification.registry import NewPractitioner
@@ -13,6 +15,9 @@ from verification.registry import NewPractitioner
 PIN = "739182"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP"
 PHONE = "+447700900123"
+
+STAFF_PASSWORD = "plum-kettle-harbour-7"
+STAFF_SECRET = "4IEY6CJPJULNDLR3SMQDPDQ2IEDZUEGW"
 
 
 def make_practitioner(**overrides: Any) -> Practitioner:
@@ -38,3 +43,19 @@ def make_practitioner(**overrides: Any) -> Practitioner:
 def current_code(secret: str = SECRET) -> str:
     """The code the practitioner's token shows now."""
     return pyotp.TOTP(secret).now()
+
+
+def make_staff(**overrides: Any) -> Staff:
+    """An active operator, Olive, with STAFF_PASSWORD and STAFF_SECRET; override any field."""
+    fields: dict[str, Any] = {
+        "username": "olive",
+        "name": "Olive Operator",
+        "role": Role.OPERATOR,
+        "password": STAFF_PASSWORD,
+        "totp_secret": STAFF_SECRET,
+        "phone_leg": None,
+    }
+    fields.update(overrides)
+    staff, _ = accounts.add_staff(**fields, by="tests")
+    db.session.commit()
+    return staff

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from desk.audit.models import AuditEvent
 from desk.extensions import db
+from desk.staff.models import Staff
 from ivr.models import Call
 from verification.models import Practitioner
 
@@ -24,6 +25,14 @@ def stored_practitioner(app: Flask, practitioner_id: str) -> Practitioner:
         found = db.session.get(Practitioner, practitioner_id)
         assert found is not None, f"no practitioner {practitioner_id}"
         found.phones  # noqa: B018 - load them before the session closes
+        db.session.expunge(found)
+        return found
+
+
+def stored_staff(app: Flask, username: str) -> Staff:
+    with app.app_context():
+        found = db.session.scalar(select(Staff).where(Staff.username == username))
+        assert found is not None, f"no member of staff {username}"
         db.session.expunge(found)
         return found
 

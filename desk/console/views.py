@@ -23,11 +23,12 @@ from desk.extensions import db
 from desk.records.models import Child
 from desk.records.search import Criteria, result_line
 from desk.staff.access import role_required
+from desk.staff.models import Role
 from desk.types import utcnow
 from ivr.telephony import TelephonyError
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-operators_only = role_required("operator")
+operators_only = role_required(Role.OPERATOR)
 
 
 def _to_call(public_id: str) -> BaseResponse:

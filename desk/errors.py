@@ -1,0 +1,25 @@
+"""The pages shown when a request cannot be answered: an expired form, no access, no such page."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Forbidden, NotFound
+
+
+def form_expired(error: CSRFError) -> tuple[str, int]:
+    """A form without a valid CSRF token: too old, or not sent from one of the desk's pages."""
+    return render_template("errors/csrf.html"), 400
+
+
+def forbidden(error: Forbidden) -> tuple[str, int]:
+    return render_template("errors/403.html"), 403
+
+
+def not_found(error: NotFound) -> tuple[str, int]:
+    return render_template("errors/404.html"), 404
+
+
+def register(app: Flask) -> None:
+    """Show the desk's own pages for these errors."""
+    app.register_error_handler(CSRFError, form_expired)
+    app.register_error_handler(403, forbidden)
+    app.register_error_handler(404, not_found)

@@ -1,0 +1,1 @@
+"""Staff accounts (operators, supervisors, administrators) and their sign-in to the console."""

@@ -1,0 +1,257 @@
+"""Staff accounts: adding, disabling and unlocking them, and checking a sign-in."""
+
+import re
+from datetime import datetime
+from typing import Any, TypedDict
+
+from sqlalchemy import select, update
+
+from desk.audit.service import record
+from desk.extensions import db
+from desk.staff import passwords
+from desk.staff.models import Role, Staff
+from desk.staff.sessions import Ending
+from verification import tokens
+from verification.phones import to_e164
+
+USERNAME_SHAPE = re.compile(r"[a-z0-9._-]{3,40}")
+CLIENT_SHAPE = re.compile(r"client:[A-Za-z0-9_]{1,121}")
+SIP_SHAPE = re.compile(r"sip:[^@\s]+@[^@\s]+")
+LOCK_AFTER_FAILURES = 5
+
+# Who made a change: an administrator signed in to the console, or a command-line user.
+Actor = Staff | str
+
+
+class Subject(TypedDict, total=False):
+    """The audit column that names a member of staff."""
+
+    operator_id: int
+    supervisor_id: int
+
+
+def subject(staff: Staff) -> Subject:
+    """The audit column that names a member of staff, by their role."""
+    # The audit log has an operator column and a supervisor column, not a staff column:
+    # operators go in `operator_id`; supervisors and administrators, who oversee, in
+    # `supervisor_id`.
+    if staff.role is Role.OPERATOR:
+        return {"operator_id": staff.id}
+    return {"supervisor_id": staff.id}
+
+
+def _by(actor: Actor) -> dict[str, Any]:
+    if isinstance(actor, Staff):
+        return {"by": actor.username, "by_staff_id": actor.id}
+    return {"by": actor}
+
+
+def normalised_username(raw: str) -> str:
+    """A username as it is stored: trimmed and lowercase."""
+    return raw.strip().lower()
+
+
+def normalised_phone_leg(raw: str | None) -> str | None:
+    """How to reach a phone, in stored form; ValueError says why it is not a phone leg."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    scheme, _, rest = value.partition(":")
+    if scheme.lower() == "sip":
+        if not SIP_SHAPE.fullmatch(f"sip:{rest}"):
+            raise ValueError("a SIP phone leg looks like sip:name@domain")
+        return f"sip:{rest}"
+    if scheme.lower() == "client":
+        if not CLIENT_SHAPE.fullmatch(f"client:{rest}"):
+            raise ValueError("a client phone leg is client: then letters, digits or _")
+        return f"client:{rest}"
+    return to_e164(value)
+
+
+def add_staff(
+    username: str,
+    name: str,
+    role: Role | str,
+    password: str,
+    totp_secret: str | None = None,
+    phone_leg: str | None = None,
+    *,
+    by: Actor,
+) -> tuple[Staff, str]:
+    """Add a member of staff, with their authenticator secret; ValueError says what is wrong."""
+    username = normalised_username(username)
+    if not USERNAME_SHAPE.fullmatch(username):
+        raise ValueError("a username has 3 to 40 characters: a-z, 0-9, '.', '_' or '-'")
+    if find(username) is not None:
+        raise ValueError(f"the username {username} is taken")
+    if not name.strip():
+        raise ValueError("a name is required")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValueError(f"a role is one of {', '.join(Role)}") from None
+    problem = passwords.password_problem(password, username)
+    if problem:
+        raise ValueError(problem)
+    if totp_secret is not None and not tokens.is_secret(totp_secret):
+        raise ValueError("the authenticator secret must be base32, at least 16 characters")
+    leg = normalised_phone_leg(phone_leg)
+    secret = totp_secret or tokens.new_secret()
+    staff = Staff(
+        username=username,
+        name=name.strip(),
+        role=role,
+        password_hash=passwords.hash_password(password),
+        totp_secret_encrypted=tokens.seal(secret),
+        is_active=True,
+        failed_attempts=0,
+        phone_leg=leg,
+    )
+    db.session.add(staff)
+    db.session.flush()
+    record(
+        "staff.added", **subject(staff), data={"username": username, "role": role.value, **_by(by)}
+    )
+    return staff, secret
+
+
+def find(username: str) -> Staff | None:
+    """The member of staff with this username, if any."""
+    return db.session.scalar(select(Staff).where(Staff.username == normalised_username(username)))
+
+
+def get(username: str) -> Staff:
+    """The member of staff with this username; LookupError when there is none."""
+    staff = find(username)
+    if staff is None:
+        raise LookupError(f"no member of staff with the username {normalised_username(username)}")
+    return staff
+
+
+def all_staff() -> list[Staff]:
+    """Every member of staff, by username."""
+    return list(db.session.scalars(select(Staff).order_by(Staff.username)))
+
+
+def signed_in_staff(staff_id: str) -> Staff | None:
+    """The member of staff a session names, while their account is enabled."""
+    staff = db.session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
+    # Disabling an account ends its open sessions at their next request (UserMixin, whose
+    # is_authenticated is is_active, would too; this does not depend on it). A lock does not:
+    # anyone can lock an account by guessing, and must not be able to cut an operator off a call.
+    return staff if staff is not None and staff.is_active else None
+
+
+def disable(staff: Staff, *, by: Actor) -> None:
+    """Stop a member of staff signing in, and end their open sessions."""
+    staff.is_active = False
+    record("staff.disabled", **subject(staff), data={"username": staff.username, **_by(by)})
+
+
+def unlock(staff: Staff, *, by: Actor) -> None:
+    """Lift a lock after repeated failures, and forget the failures."""
+    staff.locked_at = None
+    staff.failed_attempts = 0
+    record("staff.unlocked", **subject(staff), data={"username": staff.username, **_by(by)})
+
+
+def authenticate(username: str, password: str, code: str, now: datetime) -> Staff | None:
+    """The member of staff these details sign in, or None; every attempt is audited.
+
+    One argon2 verification and one code check happen whatever is wrong, so the time taken
+    does not tell an unknown username from a wrong password.
+    """
+    staff = find(username)
+    is_password_right = passwords.check_password(staff.password_hash if staff else None, password)
+    secret = tokens.unseal(staff.totp_secret_encrypted) if staff else tokens.DUMMY
+    step = tokens.matching_step(secret, code, now, after=staff.totp_last_step if staff else None)
+
+    problems = _problems(staff, is_password_right, step)
+    if not problems and not _spend_code(staff, step):
+        problems = ("wrong_or_reused_code",)  # another sign-in spent the same code a moment ago
+    if problems:
+        _fail(staff, problems, now)
+        return None
+
+    assert staff is not None
+    staff.failed_attempts = 0
+    staff.last_signed_in_at = now
+    if passwords.needs_rehash(staff.password_hash):
+        staff.password_hash = passwords.hash_password(password)
+    record("staff.signed_in", **subject(staff), data={"username": staff.username})
+    return staff
+
+
+def sign_out(staff: Staff, ending: Ending | None = None) -> None:
+    """Audit the end of a session: signed out by its holder, or ended by the desk."""
+    reason = ending.value if ending else "signed_out"
+    record(
+        "staff.signed_out", **subject(staff), data={"username": staff.username, "reason": reason}
+    )
+
+
+def _problems(staff: Staff | None, is_password_right: bool, step: int | None) -> tuple[str, ...]:
+    """What was wrong with a sign-in, for the audit log only; empty when nothing was."""
+    if staff is None:
+        return ("unknown_username",)
+    problems = []
+    if not is_password_right:
+        problems.append("wrong_password")
+    if step is None:
+        problems.append("wrong_or_reused_code")
+    if not staff.is_active:
+        problems.append("disabled")
+    if staff.is_locked:
+        problems.append("locked")
+    return tuple(problems)
+
+
+def _fail(staff: Staff | None, problems: tuple[str, ...], now: datetime) -> None:
+    """Audit a failed sign-in and count it against the account, locking it at the limit."""
+    if staff is None:
+        # What was typed is not kept: a password typed into the username box is still a password.
+        record("staff.sign_in_failed", data={"reasons": list(problems)})
+        return
+    record(
+        "staff.sign_in_failed",
+        **subject(staff),
+        data={"username": staff.username, "reasons": list(problems)},
+    )
+    # Increment in SQL so that simultaneous attempts cannot lose a failure between them.
+    failures = db.session.scalar(
+        update(Staff)
+        .where(Staff.id == staff.id)
+        .values(failed_attempts=Staff.failed_attempts + 1)
+        .returning(Staff.failed_attempts)
+    )
+    if (failures or 0) >= LOCK_AFTER_FAILURES:
+        locked = db.session.scalar(
+            update(Staff)
+            .where(Staff.id == staff.id, Staff.locked_at.is_(None))
+            .values(locked_at=now)
+            .returning(Staff.id)
+        )
+        if locked is not None:
+            record(
+                "staff.locked",
+                **subject(staff),
+                data={"username": staff.username, "failures": failures},
+            )
+    db.session.refresh(staff)
+
+
+def _spend_code(staff: Staff | None, step: int | None) -> bool:
+    """Mark a code's time-step used; False if another sign-in spent it first."""
+    if staff is None or step is None:
+        return False
+    spent = db.session.scalar(
+        update(Staff)
+        .where(
+            Staff.id == staff.id,
+            (Staff.totp_last_step.is_(None)) | (Staff.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .returning(Staff.id)
+    )
+    db.session.refresh(staff)
+    return spent is not None

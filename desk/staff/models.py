@@ -1,0 +1,58 @@
+"""Staff who sign in to the console: operators, supervisors and administrators."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Enum, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from desk.extensions import Model
+from desk.types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The role as the console shows it."""
+        return {"operator": "Operator", "supervisor": "Supervisor", "admin": "Administrator"}[
+            self.value
+        ]
+
+
+class Staff(UserMixin, Model):  # type: ignore[misc]  # flask-login has no type hints
+    """A member of the desk's staff, who signs in with a password and an authenticator code."""
+
+    __tablename__ = "staff"
+    # Usernames are compared lowercase; the database makes sure no other kind gets in.
+    __table_args__ = (CheckConstraint("username = lower(username)", name="username_lowercase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # The time-step of the last code accepted: no code at or before it is accepted again.
+    totp_last_step: Mapped[int | None]
+    # Also Flask-Login's `is_active`, which refuses sign-in to a disabled account.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the desk dials this person's own phone into a call: E.164, `sip:…` or `client:…`.
+    phone_leg: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Staff {self.username}>"
