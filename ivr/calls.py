@@ -1,6 +1,7 @@
 """What happens to a call at each webhook: the flow, the checks, the queue, the audit."""
 
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, url_for
 from sqlalchemy import select, update
@@ -184,7 +185,7 @@ def leg_for(call: Call) -> Leg:
     )
 
 
-def public_url(endpoint: str, **values: str) -> str:
+def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL for Twilio: under DESK_PUBLIC_URL when set, else this request's host."""
     base = current_app.config["DESK_PUBLIC_URL"]
     if base:

@@ -24,28 +24,76 @@ def child(source_id: str, given: str, family: str, born: str, **fields: Any) -> 
     }
 
 
-PARENT = {"kind": "parent", "name": "Joanne O'Neill", "relationship": "mother",
-          "phone": "+447700900111"}
-SCHOOL = {"kind": "school", "organisation": "Mill Lane Primary", "name": "Office",
-          "phone": "+441706555020"}
-GP = {"kind": "gp", "organisation": "Castlemere Surgery", "name": "Dr A. Khan",
-      "phone": "+441706555030"}
-CLINIC = {"kind": "service", "service_type": "sexual health", "organisation": "Harbour Clinic",
-          "name": "Nurse Fox", "phone": "+441706555040", "sensitive": True, "basis": "consent"}
+PARENT = {
+    "kind": "parent",
+    "name": "Joanne O'Neill",
+    "relationship": "mother",
+    "phone": "+447700900111",
+}
+SCHOOL = {
+    "kind": "school",
+    "organisation": "Mill Lane Primary",
+    "name": "Office",
+    "phone": "+441706555020",
+}
+GP = {
+    "kind": "gp",
+    "organisation": "Castlemere Surgery",
+    "name": "Dr A. Khan",
+    "phone": "+441706555030",
+}
+CLINIC = {
+    "kind": "service",
+    "service_type": "sexual health",
+    "organisation": "Harbour Clinic",
+    "name": "Nurse Fox",
+    "phone": "+441706555040",
+    "sensitive": True,
+    "basis": "consent",
+}
 
 CHILDREN = [
-    child("amelia", "Amelia Rose", "O'Neill", "2015-03-14", former_family_names=["Smith"],
-          contacts=[PARENT, SCHOOL, GP],
-          caf={"exists": True, "lead_contact": {"name": "J. Patel",
-               "organisation": "Rochdale Early Help", "phone": "+441706555010"}}),
-    child("noah", "Noah", "Brennan", "2016-06-01", gender="male", shielded=True,
-          address={"lines": ["3 Hill Street"], "town": "Heywood", "postcode": "OL10 2BB"},
-          contacts=[{"kind": "parent", "name": "Kate Brennan", "relationship": "mother",
-                     "phone": "+447700900222"}, GP]),
+    child(
+        "amelia",
+        "Amelia Rose",
+        "O'Neill",
+        "2015-03-14",
+        former_family_names=["Smith"],
+        contacts=[PARENT, SCHOOL, GP],
+        caf={
+            "exists": True,
+            "lead_contact": {
+                "name": "J. Patel",
+                "organisation": "Rochdale Early Help",
+                "phone": "+441706555010",
+            },
+        },
+    ),
+    child(
+        "noah",
+        "Noah",
+        "Brennan",
+        "2016-06-01",
+        gender="male",
+        shielded=True,
+        address={"lines": ["3 Hill Street"], "town": "Heywood", "postcode": "OL10 2BB"},
+        contacts=[
+            {
+                "kind": "parent",
+                "name": "Kate Brennan",
+                "relationship": "mother",
+                "phone": "+447700900222",
+            },
+            GP,
+        ],
+    ),
     child("lily", "Lily", "Carter", "2014-09-09", contacts=[SCHOOL, CLINIC]),
-    *(child(f"taylor-{n}", name, "Taylor", "2017-01-01")
-      for n, name in enumerate(["Ava", "Ben", "Cara", "Dan", "Eve", "Finn", "Gus", "Hana",
-                                "Ivy", "Jack", "Kit"])),
+    *(
+        child(f"taylor-{n}", name, "Taylor", "2017-01-01")
+        for n, name in enumerate(
+            ["Ava", "Ben", "Cara", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivy", "Jack", "Kit"]
+        )
+    ),
 ]
 
 

@@ -7,11 +7,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS
 
 
-class ActionForm(FlaskForm):
+class ActionForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     """A button that only needs its CSRF token."""
 
 
-class IdentityForm(FlaskForm):
+class IdentityForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     is_confirmed = BooleanField(
         "I asked the caller for their name, organisation and role, and they match the profile",
         validators=[DataRequired("Tick to confirm you checked who the caller is.")],
@@ -19,7 +19,7 @@ class IdentityForm(FlaskForm):
     is_called_back = BooleanField("I called the practitioner back on a registered number")
 
 
-class PurposeForm(FlaskForm):
+class PurposeForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     purpose = SelectField(
         "Purpose of the enquiry",
         choices=[("", "Choose…"), *((p.value, label) for p, label in PURPOSE_LABELS.items())],
@@ -28,7 +28,7 @@ class PurposeForm(FlaskForm):
     detail = StringField("Details (required for 'Other')", validators=[Length(max=500)])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     contactpoint_number = StringField("ContactPoint number", validators=[Length(max=20)])
     family_name = StringField("Family name", validators=[Length(max=100)])
     given_name = StringField("Given name", validators=[Length(max=100)])
@@ -46,23 +46,23 @@ class SearchForm(FlaskForm):
             ("other", "Other"),
             ("unknown", "Unknown"),
         ],
-        validate_choice=True,
+        default="",
     )
     postcode = StringField("Postcode", validators=[Length(max=10)])
 
 
-class ReadBackForm(FlaskForm):
+class ReadBackForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     item_key = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
-class BrokeredForm(FlaskForm):
+class BrokeredForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     reason = TextAreaField(
         "Why the caller needs to be put in touch",
         validators=[DataRequired("Say why the caller needs to be put in touch."), Length(max=1000)],
     )
 
 
-class WrapUpForm(FlaskForm):
+class WrapUpForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     code = SelectField(
         "Wrap-up",
         choices=[("", "Choose…"), *((c.value, label) for c, label in WRAP_UP_LABELS.items())],

@@ -13,7 +13,7 @@ from desk.extensions import db
 from desk.staff.models import Staff
 from ivr import calls
 from ivr.models import FINISHED, Call, CallStatus
-from ivr.telephony import CallerGone, TelephonyError, telephony
+from ivr.telephony import CallerGone, Leg, TelephonyError, telephony
 
 
 def open_handling(operator: Staff) -> Handling | None:
@@ -73,7 +73,7 @@ def take_call(operator: Staff, public_id: str, now: datetime) -> Handling:
     return handling
 
 
-def _put_back(leg: calls.Leg) -> None:
+def _put_back(leg: Leg) -> None:
     try:
         telephony().requeue_caller(leg, calls.public_url("ivr.requeue"))
     except TelephonyError:

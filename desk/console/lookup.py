@@ -57,14 +57,6 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
     except SearchRefused as refusal:
         _audit("search.refused", operator, handling, criteria=asked, reason=str(refusal))
         raise Refused(str(refusal)) from refusal
-    made = Search(
-        handling=handling,
-        form=result.form.value,
-        match_count=result.match_count,
-        is_too_many=result.is_too_many,
-        searched_at=now,
-        matches=[Match(child_id=child.id) for child in result.matches],
-    )
     # The audit row comes first: nothing is shown that was not recorded.
     _audit(
         "search.made",
@@ -75,6 +67,14 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
         match_count=result.match_count,
         is_too_many=result.is_too_many,
         matched=[child.contactpoint_id for child in result.matches],
+    )
+    made = Search(
+        handling=handling,
+        form=result.form.value,
+        match_count=result.match_count,
+        is_too_many=result.is_too_many,
+        searched_at=now,
+        matches=[Match(child_id=child.id) for child in result.matches],
     )
     db.session.add(made)
     db.session.flush()

@@ -242,6 +242,8 @@ def record(public_id: str, token: str) -> str | BaseResponse:
         held=held,
         call=held.call,
         opened=opened,
+        practitioner=held.call.practitioner,
+        purposes=PURPOSE_LABELS,
         read_form=ReadBackForm(),
         brokered_form=BrokeredForm(),
     )

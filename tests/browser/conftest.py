@@ -21,8 +21,13 @@ BROWSER_DATABASE = f"{TEST_DATABASE}_browser"
 CHROMIUM = os.environ.get("DESK_TEST_CHROMIUM", "/usr/bin/chromium")
 # Chromium as root in a closed network: no sandbox, and no reaching out to Google's services.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = Path(os.environ.get("DESK_TEST_SCREENSHOTS", "build/screenshots"))
 

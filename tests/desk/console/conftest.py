@@ -1,5 +1,6 @@
 """An operator at the console, a verified caller in the queue, and a small index to search."""
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from desk.records.models import Child
 from ivr.simulator import Phone, Twilio
 from ivr.telephony import LocalTelephony, telephony
 from tests.children import load_children
-from tests.factories import PHONE, PIN, current_code, make_staff
+from tests.factories import PHONE, PIN, SECRET, current_code, make_practitioner, make_staff
 from tests.pages import sign_in, submit
 from tests.stored import stored_call
 
@@ -46,10 +47,16 @@ def contactpoint_id(app: Flask, source_id: str) -> str:
         return found
 
 
-def queued_call(twilio: Twilio, practitioner_id: str, caller: str = PHONE) -> Phone:
+ALEX_SECRET = "KRSXG5CTMVRXEZLUKN2XAZLS"
+
+
+def queued_call(
+    twilio: Twilio, practitioner_id: str, caller: str = PHONE, secret: str = SECRET
+) -> Phone:
+    """A caller verified by keypad and waiting in the queue."""
     phone = twilio.call(caller)
     phone.dial()
-    phone.verify(practitioner_id, PIN, current_code())
+    phone.verify(practitioner_id, PIN, current_code(secret))
     phone.wait(position=1)
     return phone
 
@@ -63,8 +70,11 @@ class Console:
     public_id: str = ""
 
     def take(self, phone: Phone) -> TestResponse:
+        """Press Take on the queue page (or, holding a call already, from that call's page)."""
+        queue = self.client.get("/console/")
+        page = queue.location if queue.status_code == 302 else "/console/"
         self.public_id = stored_call(self.app, phone.sid).public_id
-        return submit(self.client, "/console/", {}, f"/console/calls/{self.public_id}/take")
+        return submit(self.client, page, {}, f"/console/calls/{self.public_id}/take")
 
     @property
     def page(self) -> str:
@@ -78,11 +88,14 @@ class Console:
         self.post("purpose", {"purpose": "find_professionals"})
 
     def search(self, **criteria: str) -> TestResponse:
-        self.post("search", criteria)
-        return self.client.get(self.page)
+        """Search, and return the page that shows the outcome (refusals show at once)."""
+        response = self.post("search", criteria)
+        return response if response.status_code == 200 else self.client.get(self.page)
 
     def result_links(self) -> list[str]:
-        return re.findall(r'href="(/console/calls/[^"]+/records/[^"]+)"', self.client.get(self.page).text)
+        return re.findall(
+            r'href="(/console/calls/[^"]+/records/[^"]+)"', self.client.get(self.page).text
+        )
 
     def open_only_result(self) -> tuple[str, TestResponse]:
         [link] = self.result_links()
@@ -93,6 +106,20 @@ class Console:
 
     def wrap_up(self, code: str = "information_given", note: str = "") -> TestResponse:
         return self.post("wrap-up", {"code": code, "note": note})
+
+
+@pytest.fixture
+def alex(app: Flask) -> str:
+    """A second practitioner, with a token of their own (a code is accepted once per token)."""
+    with app.app_context():
+        return make_practitioner(
+            practitioner_id="40000002",
+            name="Alex Moss",
+            role="Health visitor",
+            organisation="Bury NHS Trust",
+            phones=("+447700900777",),
+            totp_secret=ALEX_SECRET,
+        ).id
 
 
 @pytest.fixture
@@ -109,4 +136,6 @@ def console(app: Flask, client: FlaskClient, olive: int, phones: LocalTelephony)
 
 
 def flashed(response: TestResponse) -> list[str]:
-    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r'class="flash[^"]*"[^>]*>(.*?)</div>', response.text, re.S)]
+    """The messages flashed on a page, as the operator reads them."""
+    found = re.findall(r'class="flash[^"]*"[^>]*>(.*?)</div>', response.text, re.S)
+    return [html.unescape(re.sub(r"\s+", " ", message).strip()) for message in found]

@@ -4,11 +4,18 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from desk.console import lookup
 from desk.console.models import ReadBack
 from desk.extensions import db
 from desk.records.models import Child
 from ivr.simulator import Twilio
-from tests.desk.console.conftest import Console, contactpoint_id, flashed, queued_call
+from tests.desk.console.conftest import (
+    ALEX_SECRET,
+    Console,
+    contactpoint_id,
+    flashed,
+    queued_call,
+)
 from tests.stored import audit_events
 
 pytestmark = pytest.mark.usefixtures("index")
@@ -26,7 +33,9 @@ def ready(taken: Console) -> Console:
     return taken
 
 
-def test_no_search_until_identity_is_confirmed_and_the_purpose_recorded(taken: Console, app: Flask) -> None:
+def test_no_search_until_identity_is_confirmed_and_the_purpose_recorded(
+    taken: Console, app: Flask
+) -> None:
     refused = taken.search(family_name="O'Neill", date_of_birth="2015-03-14")
     assert "Confirm the caller's identity and record the purpose" in " ".join(flashed(refused))
     taken.post("identity", {"is_confirmed": "y"})
@@ -56,13 +65,17 @@ def test_a_call_from_an_unregistered_number_needs_a_call_back_first(
 def test_other_purposes_need_words(taken: Console, app: Flask) -> None:
     taken.post("identity", {"is_confirmed": "y"})
     response = taken.post("purpose", {"purpose": "other"})
-    assert "Describe the purpose" in " ".join(flashed(taken.client.get(taken.page)) + flashed(response))
+    assert "Describe the purpose" in " ".join(
+        flashed(taken.client.get(taken.page)) + flashed(response)
+    )
     taken.post("purpose", {"purpose": "other", "detail": "Checking a school transfer"})
     [recorded] = audit_events(app, "call.purpose_recorded")
     assert recorded.data == {"purpose": "other", "detail": "Checking a school transfer"}
 
 
-def test_the_whole_lookup_reads_back_only_what_is_allowed_and_audits_it(ready: Console, app: Flask, sam: str) -> None:
+def test_the_whole_lookup_reads_back_only_what_is_allowed_and_audits_it(
+    ready: Console, app: Flask, sam: str
+) -> None:
     page = ready.search(family_name="O'Neill", date_of_birth="2015-03-14")
     assert "Amelia Rose O&#39;Neill" in page.text and "Rochdale" in page.text
     record, shown = ready.open_only_result()
@@ -78,9 +91,22 @@ def test_the_whole_lookup_reads_back_only_what_is_allowed_and_audits_it(ready: C
     assert made.data["matched"] == [contactpoint_id(app, "amelia")]
     [read] = audit_events(app, "record.read_back")
     assert read.data["item"] == "child.address" and read.practitioner_id == sam
+
+
+def test_an_item_is_not_marked_read_back_when_its_audit_fails(
+    ready: Console, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ready.search(family_name="O'Neill", date_of_birth="2015-03-14")
+    record, _ = ready.open_only_result()
+
+    def audit_down(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(lookup, "record", audit_down)
+    with pytest.raises(RuntimeError):
+        ready.read_back(record, "child.address")
     with app.app_context():
-        mark = db.session.scalar(select(ReadBack))
-        assert mark is not None and mark.read_at >= read.occurred_at
+        assert db.session.scalar(select(ReadBack)) is None
 
 
 def test_a_former_family_name_finds_the_child(ready: Console) -> None:
@@ -91,8 +117,15 @@ def test_a_shielded_child_shows_nothing_that_could_locate_them(ready: Console, a
     page = ready.search(family_name="Brennan", date_of_birth="2016-06-01")
     assert "Noah Brennan" in page.text and "Heywood" not in page.text
     record, shown = ready.open_only_result()
-    for secret in ("Heywood", "Hill Street", "OL10", "07700 900222", "+447700900222",
-                   "Castlemere", "Khan"):
+    for secret in (
+        "Heywood",
+        "Hill Street",
+        "OL10",
+        "07700 900222",
+        "+447700900222",
+        "Castlemere",
+        "Khan",
+    ):
         assert secret not in shown.text
     assert "Kate Brennan" in shown.text
     assert "Shielded" in shown.text and "Request brokered contact" in shown.text
@@ -101,8 +134,12 @@ def test_a_shielded_child_shows_nothing_that_could_locate_them(ready: Console, a
 
     from tests.pages import submit
 
-    submit(ready.client, record, {"reason": "Caller is the child's new social worker"},
-           f"{record}/brokered")
+    submit(
+        ready.client,
+        record,
+        {"reason": "Caller is the child's new social worker"},
+        f"{record}/brokered",
+    )
     assert len(audit_events(app, "record.brokered_contact_requested")) == 1
 
 
@@ -125,8 +162,10 @@ def test_too_many_matches_lists_nobody(ready: Console) -> None:
     page = ready.search(family_name="Taylor", date_of_birth="2017-01-01")
     assert "Too many matches: ask the caller for more details." in page.text
     assert ready.result_links() == []
-    assert "Taylor" in ready.search(family_name="Taylor", given_name="Ava",
-                                    date_of_birth="2017-01-01").text
+    assert (
+        "Taylor"
+        in ready.search(family_name="Taylor", given_name="Ava", date_of_birth="2017-01-01").text
+    )
 
 
 @pytest.mark.parametrize(
@@ -141,8 +180,16 @@ def test_too_many_matches_lists_nobody(ready: Console) -> None:
         {"family_name": "O'Neill"},
         {"given_name": "Amelia", "postcode": "OL16 1AA"},
     ],
-    ids=["one letter", "percent", "star", "underscore", "script", "bad check digit",
-         "name alone", "no family name"],
+    ids=[
+        "one letter",
+        "percent",
+        "star",
+        "underscore",
+        "script",
+        "bad check digit",
+        "name alone",
+        "no family name",
+    ],
 )
 def test_searches_outside_the_rules_are_refused_with_a_message(
     ready: Console, app: Flask, criteria: dict[str, str]
@@ -168,15 +215,17 @@ def test_unicode_and_hyphenated_names_are_searched_not_refused(ready: Console, a
 
 
 def test_records_open_only_from_this_calls_own_results(
-    ready: Console, app: Flask, sam: str, twilio: Twilio
+    ready: Console, app: Flask, alex: str, twilio: Twilio
 ) -> None:
     ready.search(family_name="O'Neill", date_of_birth="2015-03-14")
     [link] = ready.result_links()
     made_up = link.rsplit("/", 1)[0] + "/not-a-real-token"
-    assert "not among this call" in " ".join(flashed(ready.client.get(made_up, follow_redirects=True)))
+    assert "not among this call" in " ".join(
+        flashed(ready.client.get(made_up, follow_redirects=True))
+    )
 
     ready.wrap_up()
-    ready.take(queued_call(twilio, sam))
+    ready.take(queued_call(twilio, alex, caller="+447700900777", secret=ALEX_SECRET))
     ready.ready_to_search()
     old_token = link.rsplit("/", 1)[1]
     stolen = f"{ready.page}/records/{old_token}"
@@ -194,7 +243,9 @@ def test_after_the_caller_hangs_up_nothing_more_is_searched(
         from ivr.models import Call
 
         sid = db.session.scalar(select(Call.sid).where(Call.public_id == ready.public_id))
-    twilio.post("/ivr/status", {"CallSid": sid or "", "CallStatus": "completed", "CallDuration": "60"})
+    twilio.post(
+        "/ivr/status", {"CallSid": sid or "", "CallStatus": "completed", "CallDuration": "60"}
+    )
     page = ready.search(family_name="O'Neill", date_of_birth="2015-03-14")
     assert "The caller has hung up" in page.text
     assert audit_events(app, "search.made") == []
@@ -209,7 +260,9 @@ def test_a_child_shielded_while_their_record_is_open_shows_the_shielded_view_nex
     record, shown = ready.open_only_result()
     assert "Mill Lane" in shown.text
     with app.app_context():
-        db.session.execute(update(Child).where(Child.source_id == "amelia").values(is_shielded=True))
+        db.session.execute(
+            update(Child).where(Child.source_id == "amelia").values(is_shielded=True)
+        )
         db.session.commit()
     response = ready.read_back(record, "child.address")
     assert response.status_code == 302

@@ -7,20 +7,23 @@ from desk.staff.models import Role
 from ivr.models import CallStatus
 from ivr.simulator import Twilio
 from ivr.telephony import CallerGone, LocalTelephony, TelephonyError
-from tests.desk.console.conftest import OPERATOR_PHONE, Console, flashed, queued_call
-from tests.factories import make_practitioner, make_staff
+from tests.desk.console.conftest import (
+    ALEX_SECRET,
+    OPERATOR_PHONE,
+    Console,
+    flashed,
+    queued_call,
+)
+from tests.factories import make_staff
 from tests.pages import sign_in
 from tests.stored import audit_events, stored_call
 
 
 def test_the_queue_shows_who_is_waiting_and_whether_their_number_is_registered(
-    app: Flask, sam: str, twilio: Twilio, console: Console
+    app: Flask, sam: str, alex: str, twilio: Twilio, console: Console
 ) -> None:
-    with app.app_context():
-        make_practitioner(practitioner_id="40000002", name="Alex Moss", role="Health visitor",
-                          organisation="Bury NHS Trust", phones=())
     queued_call(twilio, sam)
-    queued_call(twilio, "40000002", caller="+447700900777")
+    queued_call(twilio, alex, caller="+447700900999", secret=ALEX_SECRET)
 
     rows = console.client.get("/console/queue/rows").text
     assert "Sam Field" in rows and "Rochdale Council" in rows and "Social worker" in rows
@@ -72,14 +75,16 @@ def test_a_second_operator_is_told_the_call_was_taken(
 
 
 def test_an_operator_holds_one_call_until_wrapping_it_up(
-    app: Flask, sam: str, twilio: Twilio, console: Console
+    app: Flask, sam: str, alex: str, twilio: Twilio, console: Console
 ) -> None:
     first = queued_call(twilio, sam)
-    second = queued_call(twilio, sam, caller="+447700900888")
+    second = queued_call(twilio, alex, caller="+447700900777", secret=ALEX_SECRET)
     console.take(first)
     held = console.public_id
     console.take(second)
-    assert "Wrap up your current call" in " ".join(flashed(console.client.get(f"/console/calls/{held}")))
+    assert "Wrap up your current call" in " ".join(
+        flashed(console.client.get(f"/console/calls/{held}"))
+    )
     assert stored_call(app, second.sid).status == CallStatus.QUEUED
 
     console.public_id = held
