@@ -1,5 +1,6 @@
 """`flask demo`: seed a development desk with demo data, and read demo token codes."""
 
+from dataclasses import dataclass
 from datetime import date
 
 import click
@@ -9,6 +10,9 @@ from flask.cli import AppGroup
 
 from desk.audit.service import record
 from desk.extensions import db
+from desk.records.cli import generate_command
+from desk.staff import accounts
+from desk.staff.models import Role
 from ivr.simulator import Twilio
 from verification import registry, tokens
 from verification.registry import NewPractitioner
@@ -27,6 +31,39 @@ DEMO_PRACTITIONERS = (
         totp_secret="JBSWY3DPEHPK3PXPJBSWY3DP",  # noqa: S106
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    name: str
+    role: Role
+    password: str
+    totp_secret: str
+    phone_leg: str | None
+
+
+# Published demo credentials, refused outside development like every demo command.
+DEMO_STAFF = (
+    DemoStaff(
+        "operator",
+        "Olive Operator",
+        Role.OPERATOR,
+        "demo-operator-pass",
+        "OPERATORDEMOSECRETOPERATOR234567",
+        "client:operator",
+    ),
+    DemoStaff(
+        "supervisor",
+        "Sue Pervisor",
+        Role.SUPERVISOR,
+        "demo-supervisor-pass",
+        "SUPERVISORDEMOSECRETSUPERVISOR23",
+        None,
+    ),
+)
+DEMO_CHILDREN = 300
+DEMO_SEED = 2026
 
 
 def _require_development() -> None:
@@ -58,20 +95,42 @@ def seed() -> None:
             f"Demo practitioner {demo.practitioner_id} ({demo.name}), phone {demo.phones[0]}: "
             f"PIN {demo.pin}, token secret {demo.totp_secret}"
         )
+    for person in DEMO_STAFF:
+        if accounts.find(person.username) is None:
+            accounts.add_staff(
+                person.username,
+                person.name,
+                person.role,
+                person.password,
+                totp_secret=person.totp_secret,
+                phone_leg=person.phone_leg,
+                by="demo seed",
+            )
+        click.echo(
+            f"Demo {person.role.value} {person.username}: password {person.password}, "
+            f"authenticator secret {person.totp_secret}"
+        )
     db.session.commit()
-    click.echo("Current token code: flask --app wsgi demo code 40000001")
+    click.get_current_context().invoke(
+        generate_command, count=DEMO_CHILDREN, seed=DEMO_SEED, out=None
+    )
+    click.echo("Current codes: flask --app wsgi demo code 40000001 (or: operator, supervisor)")
 
 
 @demo_cli.command("code")
-@click.argument("practitioner_id")
-def code(practitioner_id: str) -> None:
-    """Print a demo practitioner's current token code, as their token would show it."""
+@click.argument("who")
+def code(who: str) -> None:
+    """Print the current code of a demo practitioner's token (by ID) or staff authenticator."""
     _require_development()
     try:
-        practitioner = registry.get(practitioner_id)
+        sealed = (
+            registry.get(who).totp_secret_encrypted
+            if who.isdigit()
+            else accounts.get(who).totp_secret_encrypted
+        )
     except LookupError as error:
         raise click.UsageError(str(error)) from error
-    click.echo(pyotp.TOTP(tokens.unseal(practitioner.totp_secret_encrypted)).now())
+    click.echo(pyotp.TOTP(tokens.unseal(sealed)).now())
 
 
 @demo_cli.command("call")

@@ -24,6 +24,7 @@ from desk.records.models import Child
 from desk.records.search import Criteria, result_line
 from desk.staff.access import role_required
 from desk.staff.models import Role
+from desk.staff.sessions import background
 from desk.types import utcnow
 from ivr.telephony import TelephonyError
 
@@ -51,6 +52,7 @@ def queue() -> str | BaseResponse:
 
 
 @bp.get("/queue/rows")
+@background
 @operators_only
 def queue_rows() -> str:
     """The queue's rows alone, fetched every few seconds by the queue page."""

@@ -3,7 +3,9 @@
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+V = TypeVar("V")
 
 IDLE_LIMIT = timedelta(minutes=30)
 SIGNED_IN_LIMIT = timedelta(hours=12)
@@ -24,6 +26,17 @@ class Ending(StrEnum):
         if self is Ending.IDLE:
             return "Your session ended after 30 minutes without activity; please sign in again."
         return "Your session ended after 12 hours; please sign in again."
+
+
+def background(view: V) -> V:
+    """Mark a view the page polls by itself: its requests are not a person's activity."""
+    view.is_background = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_background(view: object) -> bool:
+    """Whether a view was marked with `background`."""
+    return bool(getattr(view, "is_background", False))
 
 
 def start(session: MutableMapping[str, Any], now: datetime) -> None:

@@ -1,6 +1,15 @@
 """Signing in and out of the console, and ending sessions that have run their time."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -67,7 +76,9 @@ def end_expired_session() -> Response | None:
     now = utcnow()
     ending = sessions.ending(session, now)
     if ending is None:
-        sessions.touch(session, now)
+        # A page polling by itself must not keep an unattended session alive.
+        if not sessions.is_background(current_app.view_functions.get(request.endpoint or "")):
+            sessions.touch(session, now)
         return None
     accounts.sign_out(current_user._get_current_object(), ending)
     db.session.commit()

@@ -1,5 +1,7 @@
 """The queue and taking a call: one operator per call, one call per operator, nothing lost."""
 
+from datetime import timedelta
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -138,3 +140,17 @@ def test_only_operators_use_the_console(app: Flask, client: FlaskClient) -> None
     assert client.get("/console/").status_code == 302  # signed out: to the sign-in page
     sign_in(client, username="sue")
     assert client.get("/console/").status_code == 403
+
+
+def test_the_queue_polling_by_itself_does_not_keep_an_unattended_session_alive(
+    app: Flask, console: Console
+) -> None:
+    import time_machine
+
+    from desk.types import utcnow
+
+    start = utcnow()
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        assert console.client.get("/console/queue/rows").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        assert console.client.get("/console/queue/rows").status_code == 302
