@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 DEV = DESK_ENV=development
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install chromium
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,14 @@ demo: install
 	$(DEV) $(BIN)/flask --app wsgi demo
 	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-## Lint, type-check and run the whole test suite against PostgreSQL
-test: install lint
+## Lint, type-check and run the whole test suite against PostgreSQL (and Chromium)
+test: install lint chromium
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 lint: install
 	$(BIN)/ruff check .

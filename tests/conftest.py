@@ -62,6 +62,26 @@ def database_uri() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def committed_app() -> Iterator[Flask]:
+    """The desk on a database of its own whose data is really committed, for tests that need
+    other threads or a server to see it (races, the browser). Tests using it make unique data.
+    """
+    name = f"{TEST_DATABASE}_committed"
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    uri = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
 def base_app(database_uri: str) -> Flask:
     return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri})
 

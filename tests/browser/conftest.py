@@ -1,4 +1,4 @@
-"""A live desk for the browser: its own committed database, served on a free local port."""
+"""A live desk for the browser, on the committed database, served on a free local port."""
 
 import os
 import threading
@@ -6,18 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 from playwright.sync_api import Browser, Page, sync_playwright
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from desk import create_app
-from desk.extensions import db
-from tests.conftest import ADMIN_URL, TEST_CONFIG, TEST_DATABASE
-
-BROWSER_DATABASE = f"{TEST_DATABASE}_browser"
 CHROMIUM = os.environ.get("DESK_TEST_CHROMIUM", "/usr/bin/chromium")
 # Chromium as root in a closed network: no sandbox, and no reaching out to Google's services.
 CHROMIUM_ARGS = [
@@ -33,24 +25,13 @@ SCREENSHOTS = Path(os.environ.get("DESK_TEST_SCREENSHOTS", "build/screenshots"))
 
 
 @pytest.fixture(scope="session")
-def live_app() -> Iterator[Flask]:
-    """The desk on a database of its own, whose data is committed for the server thread to see."""
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {BROWSER_DATABASE} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {BROWSER_DATABASE}"))
-    uri = make_url(ADMIN_URL).set(database=BROWSER_DATABASE).render_as_string(hide_password=False)
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    admin.dispose()
+def live_app(committed_app: Flask) -> Flask:
+    return committed_app
 
 
 @pytest.fixture(scope="session")
 def live_url(live_app: Flask) -> Iterator[str]:
+    """The desk served on a free local port, for the browser."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

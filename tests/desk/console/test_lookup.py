@@ -84,7 +84,7 @@ def test_the_whole_lookup_reads_back_only_what_is_allowed_and_audits_it(
     assert "CAF assessment" in shown.text and "J. Patel" in shown.text
 
     ready.read_back(record, "child.address")
-    assert "Read back" in ready.client.get(record).text
+    assert "✓ Read to caller" in ready.client.get(record).text
     [made] = audit_events(app, "search.made")
     assert made.practitioner_id == sam and made.operator_id is not None and made.call_id
     assert made.data["match_count"] == 1

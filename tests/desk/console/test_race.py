@@ -1,0 +1,82 @@
+"""Two operators pressing Take on one call at the same moment, on separate connections."""
+
+import threading
+
+from flask import Flask
+
+from desk.console import handling
+from desk.console.errors import Refused
+from desk.extensions import db
+from desk.staff.models import Staff
+from desk.types import utcnow
+from ivr.simulator import Twilio
+from ivr.telephony import Leg, LocalTelephony
+from tests.desk.console.conftest import queued_call
+from tests.factories import make_practitioner, make_staff
+from tests.stored import stored_call
+
+
+class SlowTelephony(LocalTelephony):
+    """Holds the winner inside its take until the loser has had its answer (or 5 seconds)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connecting = threading.Event()
+        self.loser_answered = threading.Event()
+        self.was_loser_told_first = False
+
+    def connect_caller(self, leg: Leg) -> None:
+        self.connecting.set()
+        self.was_loser_told_first = self.loser_answered.wait(timeout=3)
+        super().connect_caller(leg)
+
+
+def test_one_of_two_racing_operators_wins_and_the_other_is_told_at_once(
+    committed_app: Flask,
+) -> None:
+    app = committed_app
+    with app.app_context():
+        make_practitioner(practitioner_id="42000001", totp_secret="MZXW6YTBOJUWU23MNU3DEMZUGQ4DK")
+        ids = [
+            make_staff(username=name, name=name.title(), phone_leg="+447700900001").id
+            for name in ("rita", "rory")
+        ]
+    phone = queued_call(
+        Twilio(app.test_client(), app.config["TWILIO_AUTH_TOKEN"]),
+        "42000001",
+        secret="MZXW6YTBOJUWU23MNU3DEMZUGQ4DK",
+    )
+    public_id = stored_call(app, phone.sid).public_id
+    phones = SlowTelephony()
+    app.extensions["desk.telephony"] = {"adapter": phones}
+    outcomes: dict[int, str] = {}
+
+    def take(staff_id: int, first: bool) -> None:
+        if not first:
+            phones.connecting.wait(timeout=5)  # the other operator holds the call's row now
+        with app.test_request_context():
+            operator = db.session.get(Staff, staff_id)
+            try:
+                handling.take_call(operator, public_id, utcnow())
+                db.session.commit()
+                outcomes[staff_id] = "taken"
+            except Refused as refusal:
+                db.session.rollback()
+                outcomes[staff_id] = refusal.message
+                phones.loser_answered.set()
+
+    threads = [
+        threading.Thread(target=take, args=(ids[0], True)),
+        threading.Thread(target=take, args=(ids[1], False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=15)
+    app.extensions.pop("desk.telephony", None)
+
+    assert outcomes[ids[0]] == "taken"
+    assert "taken by another operator" in outcomes[ids[1]]
+    # Told while the winner was still connecting: SKIP LOCKED, not a wait for the row.
+    assert phones.was_loser_told_first
+    assert [action[0] for action in phones.actions] == ["connect_caller", "dial_operator"]
