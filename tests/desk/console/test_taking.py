@@ -154,3 +154,27 @@ def test_the_queue_polling_by_itself_does_not_keep_an_unattended_session_alive(
         assert console.client.get("/console/queue/rows").status_code == 200
     with time_machine.travel(start + timedelta(minutes=31), tick=False):
         assert console.client.get("/console/queue/rows").status_code == 302
+
+
+def test_a_call_can_be_returned_to_the_queue_before_any_search(
+    app: Flask, sam: str, twilio: Twilio, console: Console, phones: LocalTelephony
+) -> None:
+    phone = queued_call(twilio, sam)
+    console.take(phone)
+    response = console.post("release", {})
+    assert response.status_code == 302 and response.location == "/console/"
+    assert ("requeue_caller", phone.sid) in phones.actions
+    assert stored_call(app, phone.sid).status == CallStatus.QUEUED
+    assert "Sam Field" in console.client.get("/console/queue/rows").text
+    assert audit_events(app, "call.released")[0].practitioner_id == sam
+
+
+def test_console_forms_without_their_csrf_token_are_refused(
+    app: Flask, sam: str, twilio: Twilio, console: Console
+) -> None:
+    phone = queued_call(twilio, sam)
+    public_id = stored_call(app, phone.sid).public_id
+    response = console.client.post(f"/console/calls/{public_id}/take")
+    assert response.status_code == 400
+    assert "expired or was not sent from the desk" in response.text
+    assert stored_call(app, phone.sid).status == CallStatus.QUEUED
