@@ -2,9 +2,18 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS
+
+GENDERS = (
+    ("", "Any"),
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("unknown", "Unknown"),
+)
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
@@ -22,7 +31,10 @@ class IdentityForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hi
 class PurposeForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     purpose = SelectField(
         "Purpose of the enquiry",
-        choices=[("", "Choose…"), *((p.value, label) for p, label in PURPOSE_LABELS.items())],
+        choices=[
+            SelectChoice("", "Choose…"),
+            *(SelectChoice(p.value, label) for p, label in PURPOSE_LABELS.items()),
+        ],
         validators=[InputRequired("Choose the purpose of the enquiry.")],
     )
     detail = StringField("Details (required for 'Other')", validators=[Length(max=500)])
@@ -39,13 +51,7 @@ class SearchForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
     )
     gender = SelectField(
         "Gender",
-        choices=[
-            ("", "Any"),
-            ("female", "Female"),
-            ("male", "Male"),
-            ("other", "Other"),
-            ("unknown", "Unknown"),
-        ],
+        choices=[SelectChoice(value, label) for value, label in GENDERS],
         default="",
     )
     postcode = StringField("Postcode", validators=[Length(max=10)])
@@ -65,7 +71,10 @@ class BrokeredForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hi
 class WrapUpForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     code = SelectField(
         "Wrap-up",
-        choices=[("", "Choose…"), *((c.value, label) for c, label in WRAP_UP_LABELS.items())],
+        choices=[
+            SelectChoice("", "Choose…"),
+            *(SelectChoice(c.value, label) for c, label in WRAP_UP_LABELS.items()),
+        ],
         validators=[InputRequired("Choose how the call ended.")],
     )
     note = StringField("Note (required for 'Other')", validators=[Length(max=500)])
