@@ -4,11 +4,11 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.extensions import Model
-from desk.types import UTCDateTime, utcnow
+from desk.types import UTCDateTime, enum_column, utcnow
 from ivr.flow import Stage, State
 from verification.models import Practitioner
 
@@ -23,10 +23,6 @@ class CallStatus(StrEnum):
 
 
 FINISHED = {CallStatus.COMPLETED, CallStatus.ABANDONED, CallStatus.ENDED}
-
-
-def _enum(cls: type[StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class Call(Model):
@@ -44,11 +40,11 @@ class Call(Model):
     queue_sid: Mapped[str | None] = mapped_column(String(64))
     caller_number: Mapped[str | None] = mapped_column(String(16), index=True)
     status: Mapped[CallStatus] = mapped_column(
-        _enum(CallStatus), default=CallStatus.IN_IVR, index=True
+        enum_column(CallStatus), default=CallStatus.IN_IVR, index=True
     )
 
     # The flow's state between webhooks.
-    stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.ASK_ID)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage), default=Stage.ASK_ID)
     attempt: Mapped[int] = mapped_column(default=1)
     retries: Mapped[int] = mapped_column(default=0)
     # Bumped with every reply; an answer carrying an older turn is a repeat and gets last_twiml.

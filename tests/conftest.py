@@ -45,20 +45,27 @@ class BoundSession(Session):
         return self.bind or super().get_bind(*args, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def database_uri() -> Iterator[str]:
-    """A fresh database, migrated to head, for the whole run."""
+def fresh_database(name: str) -> Flask:
+    """The desk on a new, empty database of this name, migrated to head."""
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {TEST_DATABASE}"))
-    uri = make_url(ADMIN_URL).set(database=TEST_DATABASE).render_as_string(hide_password=False)
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    uri = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
     with app.app_context():
         upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def database_uri() -> str:
+    """A fresh database, migrated to head, for the whole run."""
+    app = fresh_database(TEST_DATABASE)
+    with app.app_context():
         db.engine.dispose()
-    yield uri
-    admin.dispose()
+    return str(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 @pytest.fixture(scope="session")
@@ -66,19 +73,10 @@ def committed_app() -> Iterator[Flask]:
     """The desk on a database of its own whose data is really committed, for tests that need
     other threads or a server to see it (races, the browser). Tests using it make unique data.
     """
-    name = f"{TEST_DATABASE}_committed"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {name}"))
-    uri = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
-    with app.app_context():
-        upgrade()
+    app = fresh_database(f"{TEST_DATABASE}_committed")
     yield app
     with app.app_context():
         db.engine.dispose()
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.extensions import Model
-from desk.types import UTCDateTime, utcnow
+from desk.types import UTCDateTime, enum_column, utcnow
 
 
 class AccessStatus(StrEnum):
@@ -30,13 +30,7 @@ class Practitioner(Model):
     # The time-step of the last token code accepted: no code at or before it is accepted again.
     totp_last_step: Mapped[int | None]
     status: Mapped[AccessStatus] = mapped_column(
-        Enum(
-            AccessStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=AccessStatus.ACTIVE,
+        enum_column(AccessStatus), default=AccessStatus.ACTIVE
     )
     vetted_on: Mapped[date]
     trained_on: Mapped[date | None]

@@ -25,7 +25,8 @@ def open_handling(operator: Staff) -> Handling | None:
     )
 
 
-def _audit(kind: str, operator: Staff, call: Call, **data: object) -> None:
+def audit_call(kind: str, operator: Staff, call: Call, **data: object) -> None:
+    """Audit a step of a mediated call against the call, its practitioner and its operator."""
     record(
         kind,
         call_id=call.id,
@@ -69,7 +70,7 @@ def take_call(operator: Staff, public_id: str, now: datetime) -> Handling:
     except TelephonyError:
         _put_back(leg)
         raise
-    _audit("call.taken", operator, call, waited_seconds=_waited(call, now))
+    audit_call("call.taken", operator, call, waited_seconds=_waited(call, now))
     return handling
 
 
@@ -92,7 +93,7 @@ def note_failed_take(operator: Staff, public_id: str, error: TelephonyError) -> 
     gone = isinstance(error, CallerGone)
     if gone and call.status == CallStatus.QUEUED:
         call.status = CallStatus.ABANDONED
-    _audit("call.take_failed", operator, call, reason="caller_gone" if gone else "telephony")
+    audit_call("call.take_failed", operator, call, reason="caller_gone" if gone else "telephony")
     if gone:
         return "The caller has hung up, so the call could not be connected."
     return "The phone system could not connect the call; it is still in the queue. Try again."
@@ -117,7 +118,7 @@ def confirm_identity(
             "on a registered number before confirming who they are."
         )
     handling.identity_confirmed_at, handling.is_called_back = now, is_called_back
-    _audit("call.identity_confirmed", operator, call, is_called_back=is_called_back)
+    audit_call("call.identity_confirmed", operator, call, is_called_back=is_called_back)
 
 
 def record_purpose(
@@ -132,7 +133,9 @@ def record_purpose(
     handling.purpose = purpose.value
     handling.purpose_detail = detail or None
     handling.purpose_recorded_at = now
-    _audit("call.purpose_recorded", operator, handling.call, purpose=purpose.value, detail=detail)
+    audit_call(
+        "call.purpose_recorded", operator, handling.call, purpose=purpose.value, detail=detail
+    )
 
 
 def release(operator: Staff, handling: Handling, now: datetime) -> None:
@@ -145,7 +148,7 @@ def release(operator: Staff, handling: Handling, now: datetime) -> None:
     if handling.operator_call_sid:
         _hang_up(handling.operator_call_sid)
     call.status = CallStatus.QUEUED
-    _audit("call.released", operator, call)
+    audit_call("call.released", operator, call)
     db.session.delete(handling)
 
 
@@ -161,7 +164,7 @@ def wrap_up(operator: Staff, handling: Handling, code: WrapUp, note: str, now: d
         if handling.operator_call_sid:
             _hang_up(handling.operator_call_sid)
         call.status = CallStatus.COMPLETED
-    _audit("call.wrapped_up", operator, call, code=code.value, searches=len(handling.searches))
+    audit_call("call.wrapped_up", operator, call, code=code.value, searches=len(handling.searches))
 
 
 def _hang_up(call_sid: str) -> None:

@@ -6,8 +6,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from desk.audit.service import record
 from desk.console.errors import Refused
+from desk.console.handling import audit_call
 from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search
 from desk.extensions import db
 from desk.records import disclosure
@@ -28,17 +28,6 @@ class OpenRecord:
     read_keys: frozenset[str]
 
 
-def _audit(kind: str, operator: Staff, handling: Handling, **data: object) -> None:
-    call = handling.call
-    record(
-        kind,
-        call_id=call.id,
-        practitioner_id=call.practitioner_id,
-        operator_id=operator.id,
-        data=dict(data),
-    )
-
-
 def _require_live_call(handling: Handling) -> None:
     if not handling.may_search:
         raise Refused("Confirm the caller's identity and record the purpose before searching.")
@@ -55,13 +44,13 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
     try:
         result = search(criteria)
     except SearchRefused as refusal:
-        _audit("search.refused", operator, handling, criteria=asked, reason=str(refusal))
+        audit_call("search.refused", operator, handling.call, criteria=asked, reason=str(refusal))
         raise Refused(str(refusal)) from refusal
     # The audit row comes first: nothing is shown that was not recorded.
-    _audit(
+    audit_call(
         "search.made",
         operator,
-        handling,
+        handling.call,
         form=result.form.value,
         criteria=asked,
         match_count=result.match_count,
@@ -111,10 +100,10 @@ def open_record(operator: Staff, handling: Handling, token: str, now: datetime) 
         shown = disclosure.disclosable(child)
     except RecordArchived as error:
         raise Refused("That record is no longer available.") from error
-    _audit(
+    audit_call(
         "record.opened",
         operator,
-        handling,
+        handling.call,
         contactpoint_id=child.contactpoint_id,
         is_shielded=shown.is_shielded,
         has_hidden_services=shown.has_hidden_services,
@@ -132,10 +121,10 @@ def read_back(operator: Staff, handling: Handling, token: str, item_key: str, no
     item = disclosure.find_item(opened.disclosure, item_key)
     if item is None:
         raise Refused("That item may not be read back (the record may have changed): look again.")
-    _audit(
+    audit_call(
         "record.read_back",
         operator,
-        handling,
+        handling.call,
         contactpoint_id=opened.child.contactpoint_id,
         item=item.key,
         category=item.category,
@@ -154,10 +143,10 @@ def request_brokered_contact(
         raise Refused("This record's contacts may be read back directly.")
     if not reason.strip():
         raise Refused("Say why the caller needs to be put in touch.")
-    _audit(
+    audit_call(
         "record.brokered_contact_requested",
         operator,
-        handling,
+        handling.call,
         contactpoint_id=opened.child.contactpoint_id,
     )
     db.session.add(

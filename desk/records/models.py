@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.extensions import Model
 from desk.records.names import first_given_name, name_key, phonetic_key
-from desk.types import UTCDateTime, utcnow
+from desk.types import UTCDateTime, enum_column, utcnow
 
 ARCHIVE_AGE = 18
 # Children come of age at midnight in England, whatever the server's clock says.
@@ -42,7 +42,7 @@ class SensitiveBasis(StrEnum):
 
 def _enum(enum: type[StrEnum]) -> Enum:
     # Stored as its value in a VARCHAR, so adding a member needs no ALTER TYPE.
-    return Enum(enum, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+    return enum_column(enum, length=24)
 
 
 def today_in_england() -> date:

@@ -4,11 +4,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, LargeBinary, String
+from sqlalchemy import CheckConstraint, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.extensions import Model
-from desk.types import UTCDateTime, utcnow
+from desk.types import UTCDateTime, enum_column, utcnow
 
 
 class Role(StrEnum):
@@ -34,9 +34,7 @@ class Staff(UserMixin, Model):  # type: ignore[misc]  # flask-login has no type 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     # The time-step of the last code accepted: no code at or before it is accepted again.

@@ -4,7 +4,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from desk.console import lookup
+from desk.console import handling
 from desk.console.models import ReadBack
 from desk.extensions import db
 from desk.records.models import Child
@@ -102,7 +102,7 @@ def test_an_item_is_not_marked_read_back_when_its_audit_fails(
     def audit_down(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(lookup, "record", audit_down)
+    monkeypatch.setattr(handling, "record", audit_down)
     with pytest.raises(RuntimeError):
         ready.read_back(record, "child.address")
     with app.app_context():
