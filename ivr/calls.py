@@ -55,8 +55,8 @@ def arrive(sid: str, raw_from: str | None, now: datetime) -> str:
         data={"is_number_withheld": is_withheld, "is_open": is_open},
     )
     step = flow.start(is_open, is_withheld)
-    reason = "closed" if not is_open else "number_withheld"
-    return _reply(call, step, now, reason)
+    # Audited only if the step hangs up; out of hours is said before a withheld number.
+    return _reply(call, step, now, "closed" if not is_open else "number_withheld")
 
 
 def answer(sid: str, turn: int | None, digits: str, now: datetime) -> str:

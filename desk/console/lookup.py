@@ -1,6 +1,6 @@
 """Searching the index for a caller and reading back what the rules allow, every step audited."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -40,7 +40,7 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
     _require_live_call(handling)
     if len(handling.searches) >= current_app.config["DESK_SEARCHES_PER_CALL"]:
         raise Refused("This call has reached its limit of searches: wrap it up.")
-    asked = {k: str(v) for k, v in criteria.__dict__.items() if v}
+    asked = {name: str(value) for name, value in asdict(criteria).items() if value}
     try:
         result = search(criteria)
     except SearchRefused as refusal:
