@@ -69,6 +69,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(ivr_bp)
+    if app.config["DESK_TELEPHONY"] == "local":
+        # The dev phone plays Twilio's part, so it exists only where Twilio is not used.
+        from ivr.devphone.views import bp as devphone_bp
+
+        app.register_blueprint(devphone_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

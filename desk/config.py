@@ -179,6 +179,11 @@ def check(config: Mapping[str, Any]) -> None:
         )
     if config["DESK_TELEPHONY"] not in {"twilio", "local"}:
         raise RuntimeError("DESK_TELEPHONY must be `twilio` or `local`")
+    if config["DESK_TELEPHONY"] == "local" and not (
+        config["DESK_ENV"] == "development" or config.get("TESTING")
+    ):
+        # The local adapter and its dev phone would let anyone on the web place desk calls.
+        raise RuntimeError("DESK_TELEPHONY=local is for development desks and tests only")
     try:
         Fernet(config["DESK_TOTP_KEY"])
     except ValueError as error:

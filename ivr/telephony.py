@@ -106,15 +106,43 @@ def _translated() -> Iterator[None]:
         raise TelephonyError("Twilio could not be reached") from error
 
 
+@dataclass(frozen=True)
+class Order:
+    """What Twilio was asked to do to a call: follow the TwiML at `url`, or (no URL) hang up."""
+
+    url: str | None = None
+
+    @property
+    def is_hang_up(self) -> bool:
+        return self.url is None
+
+
+@dataclass(frozen=True)
+class RungLeg:
+    """An operator's leg the local adapter was asked to ring into a conference."""
+
+    sid: str
+    to: str
+    conference: str
+    url: str
+    status_url: str
+
+
 @dataclass
 class LocalTelephony:
     """Plays Twilio's part on one machine: the dev phone and tests, no account needed.
 
     It records what it was asked to do; `failure` makes the next request fail, as Twilio might.
+    Like Twilio's, its REST calls return at once and the call moves afterwards: they leave an
+    order that the dev phone carries out when its page next checks in, outside the operator's
+    request and its transaction.
     """
 
     actions: list[tuple[str, ...]] = field(default_factory=list)
     failure: TelephonyError | None = None
+    # The latest order for each call, and the operator leg rung into each conference.
+    orders: dict[str, Order] = field(default_factory=dict)
+    rung: dict[str, RungLeg] = field(default_factory=dict)
     _legs: int = 0
 
     def _act(self, *action: str) -> None:
@@ -125,17 +153,28 @@ class LocalTelephony:
 
     def connect_caller(self, leg: Leg) -> None:
         self._act("connect_caller", leg.call_sid, leg.conference)
+        self.orders[leg.call_sid] = Order(leg.caller_url)
 
     def dial_operator(self, leg: Leg, operator_leg: str) -> str:
         self._act("dial_operator", operator_leg, leg.conference)
         self._legs += 1
-        return f"CL{self._legs:032d}"
+        sid = f"CL{self._legs:032d}"
+        self.rung[leg.conference] = RungLeg(
+            sid, operator_leg, leg.conference, leg.operator_url, leg.status_url
+        )
+        return sid
 
     def requeue_caller(self, leg: Leg, queue_url: str) -> None:
         self._act("requeue_caller", leg.call_sid)
+        self.orders[leg.call_sid] = Order(queue_url)
 
     def hang_up(self, call_sid: str) -> None:
         self._act("hang_up", call_sid)
+        self.orders[call_sid] = Order()
+
+    def take_order(self, call_sid: str) -> Order | None:
+        """The order waiting for a call, once."""
+        return self.orders.pop(call_sid, None)
 
 
 def twilio_client(config: Mapping[str, Any], http_client: HttpClient | None = None) -> Client:

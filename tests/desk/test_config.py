@@ -55,9 +55,12 @@ def test_settings_are_parsed_from_the_environment(tmp_path: Path) -> None:
         ("DESK_TOTP_KEY", "not-a-fernet-key", "DESK_TOTP_KEY must be a Fernet key"),
         ("DESK_OPENING_HOURS", "weekdays 9 to 5", "cannot read"),
         ("DESK_TIMEZONE", "Mars/Olympus", "DESK_TIMEZONE"),
+        ("TESTING", False, "DESK_TELEPHONY=local is for development desks and tests only"),
     ],
 )
-def test_unreadable_settings_stop_the_desk_starting(setting: str, value: str, message: str) -> None:
+def test_unreadable_settings_stop_the_desk_starting(
+    setting: str, value: object, message: str
+) -> None:
     from tests.conftest import TEST_CONFIG
 
     with pytest.raises(RuntimeError, match=message):
