@@ -56,7 +56,8 @@ def subject(contactpoint_number: str) -> None:
         return
     for about in calls:
         _echo_call(about, zone)
-    click.echo(f"\n{len(calls)} calls. This request is itself recorded in the audit log.")
+    calls_count = f"{len(calls)} call" + ("" if len(calls) == 1 else "s")
+    click.echo(f"\n{calls_count}. This request is itself recorded in the audit log.")
 
 
 def _echo_call(about: CallAbout, zone: ZoneInfo) -> None:

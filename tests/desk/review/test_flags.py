@@ -5,12 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from desk import create_app
 from desk.audit.models import AuditEvent
 from desk.review import flags
 from desk.review.facts import CallFacts, from_events
 from desk.review.flags import RULES, Thresholds, flags_for
 from ivr import hours
 from ivr.models import Call
+from tests.conftest import TEST_CONFIG
 
 MORNING = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday
 LIMITS = Thresholds(
@@ -221,3 +223,8 @@ def test_facts_are_counted_from_the_calls_audit_trail() -> None:
     assert (facts.records_opened, facts.read_backs, facts.brokered_requests) == (2, 1, 1)
     assert facts.is_shielded_matched and facts.is_shielded_opened
     assert facts.duration_seconds == 300
+
+
+def test_unreadable_usual_hours_stop_the_desk_starting() -> None:
+    with pytest.raises(RuntimeError, match="DESK_FLAG_USUAL_HOURS"):
+        create_app({**TEST_CONFIG, "DESK_FLAG_USUAL_HOURS": "weekdays"})
