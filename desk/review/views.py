@@ -21,6 +21,7 @@ from wtforms.fields import SelectChoice
 from desk.console.models import Handling
 from desk.extensions import db
 from desk.review import listing, reviews
+from desk.review.dashboard import PERIODS, dashboard, local_today
 from desk.review.flags import LABELS, Thresholds
 from desk.review.forms import FilterForm, SignOffForm
 from desk.review.timeline import duration, outcome_label, purpose_label
@@ -113,6 +114,19 @@ def sign_off(public_id: str) -> str | BaseResponse:
     db.session.commit()
     flash("Call signed off.", "success")
     return redirect(url_for("review.call", public_id=public_id))
+
+
+@bp.get("/dashboard")
+@supervisors_only
+def dashboard_page() -> str:
+    period = request.args.get("period", "today")
+    if period not in PERIODS:
+        period = "today"
+    _assess()
+    shown = dashboard(period, local_today(utcnow(), _zone()), _zone())
+    reviews.note_view(current_user, "dashboard", period=period)
+    db.session.commit()
+    return render_template("review/dashboard.html", dashboard=shown, periods=PERIODS)
 
 
 @bp.after_request
