@@ -1,5 +1,6 @@
 """The review pages' forms: syntax only; what a supervisor may do is decided in reviews.py."""
 
+from datetime import date, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -12,6 +13,7 @@ from desk.review.flags import RULES
 from desk.review.listing import IN_PROGRESS, Filters
 
 ANY_FLAG = "any"
+LONGEST_REPORT_DAYS = 366
 
 
 def _not_before_from(form: Any, field: Any) -> None:
@@ -88,3 +90,26 @@ class SignOffForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hin
         "Comment",
         validators=[DataRequired("Write a comment to sign the call off."), Length(max=2000)],
     )
+
+
+def _report_length(form: Any, field: Any) -> None:
+    first, last = form.date_from.data, field.data
+    if first and last and last < first:
+        raise ValidationError("The end date is before the start date.")
+    if first and last and (last - first) >= timedelta(days=LONGEST_REPORT_DAYS):
+        raise ValidationError(f"A report covers at most {LONGEST_REPORT_DAYS} days.")
+
+
+class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
+    """The period of an audit report, sent in the URL of the download."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField("From", validators=[DataRequired("Give the first day of the period.")])
+    date_to = DateField(
+        "To", validators=[DataRequired("Give the last day of the period."), _report_length]
+    )
+
+    def period(self) -> tuple[date, date]:
+        return self.date_from.data, self.date_to.data

@@ -1,7 +1,7 @@
 """Assessing wrapped-up calls, showing one for review, and signing it off; all audited."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -159,4 +159,13 @@ def note_view(supervisor: Staff, page: str, call: Call | None = None, **details:
         practitioner_id=call.practitioner_id if call else None,
         supervisor_id=supervisor.id,
         data={"page": page, **details},
+    )
+
+
+def note_download(supervisor: Staff, first: date, last: date, calls: int) -> None:
+    """Audit an audit report downloaded: its period and how many calls it holds."""
+    record(
+        "review.report_downloaded",
+        supervisor_id=supervisor.id,
+        data={"from": first.isoformat(), "to": last.isoformat(), "calls": calls},
     )

@@ -1,6 +1,6 @@
 """Supervisors' pages. Each parses, calls a service, audits the view, commits once, renders."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -20,10 +21,10 @@ from wtforms.fields import SelectChoice
 
 from desk.console.models import Handling
 from desk.extensions import db
-from desk.review import listing, reviews
+from desk.review import listing, reports, reviews
 from desk.review.dashboard import PERIODS, dashboard, local_today
 from desk.review.flags import LABELS, Thresholds
-from desk.review.forms import FilterForm, SignOffForm
+from desk.review.forms import FilterForm, ReportForm, SignOffForm
 from desk.review.timeline import duration, outcome_label, purpose_label
 from desk.staff.access import role_required
 from desk.staff.models import Role
@@ -127,6 +128,42 @@ def dashboard_page() -> str:
     reviews.note_view(current_user, "dashboard", period=period)
     db.session.commit()
     return render_template("review/dashboard.html", dashboard=shown, periods=PERIODS)
+
+
+@bp.get("/report")
+@supervisors_only
+def report() -> str:
+    form = ReportForm(formdata=request.args or None)
+    if not request.args:
+        today = local_today(utcnow(), _zone())
+        form.date_from.data, form.date_to.data = today.replace(day=1), today
+    reviews.note_view(current_user, "report")
+    db.session.commit()
+    return render_template("review/report.html", form=form)
+
+
+@bp.get("/report.csv")
+@supervisors_only
+def report_csv() -> tuple[str, int] | Response:
+    form = ReportForm(formdata=request.args)
+    if not form.validate():
+        reviews.note_view(current_user, "report")
+        db.session.commit()
+        return render_template("review/report.html", form=form), 400
+    first, last = form.period()
+    _assess()
+    count = reports.report_count(first, last, _zone())
+    reviews.note_download(current_user, first, last, count)
+    db.session.commit()
+    return Response(
+        stream_with_context(reports.report_lines(first, last, _zone())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={_report_name(first, last)}"},
+    )
+
+
+def _report_name(first: date, last: date) -> str:
+    return f"desk-audit-{first.isoformat()}-to-{last.isoformat()}.csv"
 
 
 @bp.after_request

@@ -141,7 +141,7 @@ def test_every_list_a_supervisor_opens_is_audited(
 
 @pytest.mark.parametrize(
     "page",
-    ["/review/", "/review/calls/anything", "/review/dashboard"],
+    ["/review/", "/review/dashboard", "/review/report", "/review/report.csv"],
 )
 def test_operators_get_403_and_strangers_are_sent_to_sign_in(
     app: Flask, client: FlaskClient, page: str
@@ -162,7 +162,7 @@ def test_administrators_may_review_and_see_the_links(app: Flask, client: FlaskCl
     sign_in(client, username="ada")
     page = client.get("/review/")
     assert page.status_code == 200
-    assert 'href="/review/dashboard"' in page.text
+    assert 'href="/review/dashboard"' in page.text and 'href="/review/report"' in page.text
 
 
 def test_operators_do_not_see_the_review_links(app: Flask, client: FlaskClient) -> None:
