@@ -10,6 +10,7 @@ from flask import Flask
 
 from desk.extensions import db
 from desk.review import charts
+from desk.review.dashboard import typical
 from ivr.models import Call, CallStatus
 from tests.desk.review.conftest import Reviewer, make_call
 from tests.factories import make_staff
@@ -127,3 +128,8 @@ def test_rows_grow_from_their_labels() -> None:
     given, no_match = chart.bars
     assert given.x == no_match.x and given.width == pytest.approx(4 * no_match.width)
     assert no_match.y > given.y and chart.height > 2 * charts.ROW_HEIGHT
+
+
+def test_typical_times_stay_within_the_calls_seen() -> None:
+    assert typical([0, 0, 8]) == "Median 0 s; 9 in 10 within 6 s."
+    assert typical([]) == "No calls."
