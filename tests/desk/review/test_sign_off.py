@@ -122,3 +122,18 @@ def _token(client: FlaskClient) -> str:
     from tests.pages import csrf_token
 
     return csrf_token(client, "/")
+
+
+def test_opening_a_call_is_audited_against_the_call_and_its_practitioner(
+    app: Flask, flagged: str, reviewer: Reviewer, sue: int, sam: str
+) -> None:
+    reviewer.call(flagged)
+    [viewed] = audit_events(app, "review.page_viewed")
+    assert (viewed.supervisor_id, viewed.practitioner_id, viewed.data) == (
+        sue,
+        sam,
+        {"page": "call"},
+    )
+    assert (
+        viewed.call_id is not None and viewed.call_id == audit_events(app, "call.taken")[0].call_id
+    )
