@@ -62,12 +62,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from desk.console.views import bp as console_bp
     from desk.home import bp as home_bp
+    from desk.review.views import bp as review_bp
     from desk.staff.views import bp as auth_bp
     from ivr.views import bp as ivr_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(ivr_bp)
     if app.config["DESK_TELEPHONY"] == "local":
         # The dev phone plays Twilio's part, so it exists only where Twilio is not used.

@@ -104,6 +104,37 @@ SETTINGS = (
     Setting(
         "DESK_RECORDS_PER_CALL", 5, int, "Children's records an operator may open in one call."
     ),
+    Setting(
+        "DESK_FLAG_SEARCHES",
+        3,
+        int,
+        "Review: a mediated call with more searches than this is flagged.",
+    ),
+    Setting(
+        "DESK_FLAG_RECORDS",
+        2,
+        int,
+        "Review: a mediated call in which more children's records were opened is flagged.",
+    ),
+    Setting(
+        "DESK_FLAG_LONG_CALL_MINUTES",
+        20,
+        int,
+        "Review: a call an operator held longer than this, taken to wrap-up, is flagged.",
+    ),
+    Setting(
+        "DESK_FLAG_CALLS_PER_DAY",
+        4,
+        int,
+        "Review: a practitioner's calls in one day beyond this many are flagged.",
+    ),
+    Setting(
+        "DESK_FLAG_USUAL_HOURS",
+        "",
+        str,
+        "Review: calls taken outside these hours (format of DESK_OPENING_HOURS) are flagged. "
+        "Empty: the opening hours.",
+    ),
     Setting("DESK_ARGON2_TIME_COST", 3, int, "argon2id passes for PIN hashes."),
     Setting("DESK_ARGON2_MEMORY_KIB", 32768, int, "argon2id memory for PIN hashes, in KiB."),
     Setting("DESK_ARGON2_PARALLELISM", 2, int, "argon2id lanes for PIN hashes."),
@@ -193,3 +224,7 @@ def check(config: Mapping[str, Any]) -> None:
         hours.parse(config["DESK_OPENING_HOURS"])
     except (ValueError, ZoneInfoNotFoundError) as error:
         raise RuntimeError(f"DESK_OPENING_HOURS or DESK_TIMEZONE: {error}") from error
+    try:
+        hours.parse(config.get("DESK_FLAG_USUAL_HOURS") or "")
+    except ValueError as error:
+        raise RuntimeError(f"DESK_FLAG_USUAL_HOURS: {error}") from error

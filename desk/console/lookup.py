@@ -93,7 +93,7 @@ def open_record(operator: Staff, handling: Handling, token: str, now: datetime) 
         )
         if (opened or 0) >= current_app.config["DESK_RECORDS_PER_CALL"]:
             raise Refused("This call has reached its limit of records opened: wrap it up.")
-    child = db.session.get(Child, match.child_id)
+    child = db.session.get(Child, match.child_id) if match.child_id is not None else None
     try:
         if child is None:
             raise RecordArchived("purged")

@@ -131,7 +131,8 @@ class Match(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True, default=new_token)
     search_id: Mapped[int] = mapped_column(ForeignKey("searches.id"), index=True)
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    # None once the child is purged (desk/records/retention.py): the match stays, anonymous.
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     search: Mapped[Search] = relationship(back_populates="matches")

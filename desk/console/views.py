@@ -97,7 +97,12 @@ def _workspace(held: Handling, **forms: object) -> dict[str, object]:
     if latest is not None and latest.matches:
         ids = [m.child_id for m in latest.matches]
         children = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_(ids)))}
-    results = [(m, result_line(children[m.child_id])) for m in latest.matches] if latest else []
+    # A purged child (never within a live call, in practice) is simply not listed.
+    results = [
+        (m, result_line(children[m.child_id]))
+        for m in (latest.matches if latest else [])
+        if m.child_id in children
+    ]
     return {
         "held": held,
         "call": held.call,

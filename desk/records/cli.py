@@ -9,11 +9,14 @@ import click
 from flask.cli import AppGroup
 
 from desk.extensions import db
-from desk.records import generate, importer
+from desk.records import generate, importer, retention
 from desk.records.models import today_in_england
 from desk.records.parse import parse_entry
+from desk.types import utcnow
 
-records_cli = AppGroup("records", help="Load the children index, or fill it with synthetic data.")
+records_cli = AppGroup(
+    "records", help="Load the children index, fill it with synthetic data, archive and purge it."
+)
 
 
 def _by() -> str:
@@ -69,3 +72,22 @@ def _finish(summary: importer.ImportSummary, done: str) -> None:
         raise SystemExit(1)
     db.session.commit()
     click.echo(f"\n{done}: {summary.added} added, {summary.updated} updated.")
+
+
+@records_cli.command("archive")
+def archive_command() -> None:
+    """Archive every child who has had their 18th birthday (safe to run daily)."""
+    archived = retention.archive(today_in_england(), utcnow(), by=_by())
+    db.session.commit()
+    click.echo(f"Archived {archived} children who have turned 18.")
+
+
+@records_cli.command("purge")
+def purge_command() -> None:
+    """Remove every child six years past their 18th birthday (safe to run daily)."""
+    today = today_in_england()
+    due = retention.due_for_purge(today)
+    with click.progressbar(length=due, label="Purging children") as bar:
+        purged = retention.purge(today, by=_by(), progress=bar.update)
+    db.session.commit()
+    click.echo(f"\nPurged {purged} children six years past their 18th birthday.")

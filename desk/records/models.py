@@ -52,12 +52,17 @@ def today_in_england() -> date:
 
 def latest_adult_birth_date(today: date) -> date:
     """The latest date of birth of someone who has reached their 18th birthday by `today`."""
+    return latest_birth_date_at_age(today, ARCHIVE_AGE)
+
+
+def latest_birth_date_at_age(today: date, age: int) -> date:
+    """The latest date of birth of someone who has had their `age`th birthday by `today`."""
     try:
-        return today.replace(year=today.year - ARCHIVE_AGE)
+        return today.replace(year=today.year - age)
     except ValueError:
-        # Today is 29 February; 18 years ago was not a leap year. Someone born on
-        # 29 February comes of age on 1 March in a common year, so 28 February is the latest.
-        return today.replace(year=today.year - ARCHIVE_AGE, day=28)
+        # Today is 29 February; `age` years ago was not a leap year. Someone born on
+        # 29 February has their birthday on 1 March in a common year, so 28 February is the latest.
+        return today.replace(year=today.year - age, day=28)
 
 
 class Child(Model):

@@ -9,7 +9,7 @@ from desk.console.models import ReadBack
 from desk.extensions import db
 from desk.records.models import Child
 from ivr.simulator import Twilio
-from tests.desk.console.conftest import (
+from tests.desk.conftest import (
     ALEX_SECRET,
     Console,
     contactpoint_id,

@@ -11,7 +11,7 @@ from desk.staff.models import Staff
 from desk.types import utcnow
 from ivr.simulator import Twilio
 from ivr.telephony import Leg, LocalTelephony
-from tests.desk.console.conftest import queued_call
+from tests.desk.conftest import queued_call
 from tests.factories import make_practitioner, make_staff
 from tests.stored import stored_call
 

@@ -9,7 +9,7 @@ from desk.staff.models import Role
 from ivr.models import CallStatus
 from ivr.simulator import Twilio
 from ivr.telephony import CallerGone, LocalTelephony, TelephonyError
-from tests.desk.console.conftest import (
+from tests.desk.conftest import (
     ALEX_SECRET,
     OPERATOR_PHONE,
     Console,

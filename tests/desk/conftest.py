@@ -1,4 +1,7 @@
-"""An operator at the console, a verified caller in the queue, and a small index to search."""
+"""An operator at the console, a verified caller in the queue, and a small index to search.
+
+Shared by the console's tests and the supervisors' review of what operators did.
+"""
 
 import html
 import re

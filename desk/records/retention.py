@@ -1,0 +1,102 @@
+"""How long the index keeps a child: archived at 18, purged six years after that.
+
+Purging removes the child, their names and their contacts. The console's matches that found
+the child stay, with their link to the child set to NULL: they are the record of what operators
+did in past calls (a search found so many children, one was opened, an item was read back),
+which reviews and reports count, and none of it says who the child was once unlinked. The
+free-text reason of a brokered request for the child is blanked, since it may describe them.
+The audit log keeps the ContactPoint numbers it recorded: it is append-only by design, the
+accountability record that subject access requests are answered from.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, func, select, update
+
+from desk.audit.service import record
+from desk.console.models import BrokeredRequest, Match
+from desk.extensions import db
+from desk.records.models import (
+    ARCHIVE_AGE,
+    Child,
+    ChildName,
+    Contact,
+    latest_adult_birth_date,
+    latest_birth_date_at_age,
+)
+
+PURGE_AFTER_YEARS = 6
+PURGED_REASON = "(removed when the child's record was purged)"
+
+
+def archive(today: date, now: datetime, *, by: str) -> int:
+    """Archive every child who has had their 18th birthday by `today`; how many, this time."""
+    born_by = latest_adult_birth_date(today)
+    result = db.session.execute(
+        update(Child)
+        .where(Child.date_of_birth <= born_by, Child.archived_at.is_(None))
+        .values(archived_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    archived = cast(CursorResult[Any], result).rowcount
+    record(
+        "records.archived",
+        data={"children": archived, "born_on_or_before": born_by.isoformat(), "by": by},
+    )
+    return archived
+
+
+def purge_birth_date(today: date) -> date:
+    """The latest date of birth of a child due to be purged by `today`."""
+    return latest_birth_date_at_age(today, ARCHIVE_AGE + PURGE_AFTER_YEARS)
+
+
+def due_for_purge(today: date) -> int:
+    """How many children are due to be purged."""
+    born_by = purge_birth_date(today)
+    due = select(func.count()).select_from(Child).where(Child.date_of_birth <= born_by)
+    return db.session.scalar(due) or 0
+
+
+def purge(
+    today: date, *, by: str, batch: int = 1000, progress: Callable[[int], None] | None = None
+) -> int:
+    """Remove every child six years past their 18th birthday, a batch at a time; how many."""
+    born_by = purge_birth_date(today)
+    purged = 0
+    while ids := list(
+        db.session.scalars(select(Child.id).where(Child.date_of_birth <= born_by).limit(batch))
+    ):
+        matches = select(Match.id).where(Match.child_id.in_(ids))
+        db.session.execute(
+            update(BrokeredRequest)
+            .where(BrokeredRequest.match_id.in_(matches))
+            .values(reason=PURGED_REASON)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(Match)
+            .where(Match.child_id.in_(ids))
+            .values(child_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        for table in (ChildName, Contact):
+            db.session.execute(
+                delete(table)
+                .where(table.child_id.in_(ids))
+                .execution_options(synchronize_session=False)
+            )
+        db.session.execute(
+            delete(Child).where(Child.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+        purged += len(ids)
+        if progress is not None:
+            progress(len(ids))
+    db.session.expire_all()  # rows removed behind the session's back must not be served from it
+    record(
+        "records.purged",
+        data={"children": purged, "born_on_or_before": born_by.isoformat(), "by": by},
+    )
+    return purged

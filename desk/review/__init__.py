@@ -1,0 +1,1 @@
+"""Supervisors' review of mediated calls: flags, timelines, sign-off, dashboard and reports."""

@@ -1,0 +1,173 @@
+"""Supervisors' pages. Each parses, calls a service, audits the view, commits once, renders."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms.fields import SelectChoice
+
+from desk.console.models import Handling
+from desk.extensions import db
+from desk.review import listing, reports, reviews
+from desk.review.dashboard import PERIODS, dashboard, local_today
+from desk.review.flags import LABELS, Thresholds
+from desk.review.forms import FilterForm, ReportForm, SignOffForm
+from desk.review.timeline import duration, outcome_label, purpose_label
+from desk.staff.access import role_required
+from desk.staff.models import Role
+from desk.types import utcnow
+from ivr.models import Call
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+supervisors_only = role_required(Role.SUPERVISOR, Role.ADMIN)
+
+
+@bp.context_processor
+def words() -> dict[str, object]:
+    return {
+        "local_time": _local_time,
+        "duration": duration,
+        "outcome_label": outcome_label,
+        "purpose_label": purpose_label,
+        "flag_labels": LABELS,
+    }
+
+
+def _zone() -> str:
+    return str(current_app.config["DESK_TIMEZONE"])
+
+
+def _local_time(at: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A UTC time as the desk's clock shows it."""
+    return at.astimezone(ZoneInfo(_zone())).strftime(fmt) if at else "—"
+
+
+def _assess() -> None:
+    reviews.assess_pending(Thresholds.from_config(current_app.config), utcnow())
+
+
+def _mediated_call(public_id: str) -> tuple[Call, Handling]:
+    found = listing.mediated_call(public_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/")
+@supervisors_only
+def calls() -> str:
+    form = FilterForm(formdata=request.args)
+    operators = listing.operators_who_took_calls()
+    form.operator.choices += [SelectChoice(str(s.id), s.name) for s in operators]
+    _assess()
+    is_valid = form.validate()
+    page = (
+        listing.page_of(form.filters(), form.page.data or 1, _zone())
+        if is_valid
+        else listing.Page([], 1, 0)
+    )
+    reviews.note_view(current_user, "calls", filters=form.query(), page_number=page.number)
+    db.session.commit()
+    return render_template("review/calls.html", form=form, page=page, is_valid=is_valid)
+
+
+@bp.get("/calls/<public_id>")
+@supervisors_only
+def call(public_id: str) -> str:
+    found, handling = _mediated_call(public_id)
+    return _show_call(found, handling, SignOffForm())
+
+
+def _show_call(call: Call, handling: Handling, form: SignOffForm) -> str:
+    _assess()
+    shown = reviews.call_review(current_user, call, handling, _zone())
+    reviews.note_view(current_user, "call", call)
+    db.session.commit()
+    return render_template("review/call.html", shown=shown, call=call, form=form)
+
+
+@bp.post("/calls/<public_id>/sign-off")
+@supervisors_only
+def sign_off(public_id: str) -> str | BaseResponse:
+    found, handling = _mediated_call(public_id)
+    form = SignOffForm()
+    if not form.validate_on_submit():
+        return _show_call(found, handling, form)
+    try:
+        reviews.sign_off(current_user, found, handling, form.comment.data, utcnow())
+    except reviews.ReviewRefused as refusal:
+        db.session.commit()  # a refused self-review is audited
+        flash(refusal.message, "error")
+        return redirect(url_for("review.call", public_id=public_id))
+    db.session.commit()
+    flash("Call signed off.", "success")
+    return redirect(url_for("review.call", public_id=public_id))
+
+
+@bp.get("/dashboard")
+@supervisors_only
+def dashboard_page() -> str:
+    period = request.args.get("period", "today")
+    if period not in PERIODS:
+        period = "today"
+    _assess()
+    shown = dashboard(period, local_today(utcnow(), _zone()), _zone())
+    reviews.note_view(current_user, "dashboard", period=period)
+    db.session.commit()
+    return render_template("review/dashboard.html", dashboard=shown, periods=PERIODS)
+
+
+@bp.get("/report")
+@supervisors_only
+def report() -> str:
+    form = ReportForm(formdata=request.args or None)
+    if not request.args:
+        today = local_today(utcnow(), _zone())
+        form.date_from.data, form.date_to.data = today.replace(day=1), today
+    reviews.note_view(current_user, "report")
+    db.session.commit()
+    return render_template("review/report.html", form=form)
+
+
+@bp.get("/report.csv")
+@supervisors_only
+def report_csv() -> tuple[str, int] | Response:
+    form = ReportForm(formdata=request.args)
+    if not form.validate():
+        reviews.note_view(current_user, "report")
+        db.session.commit()
+        return render_template("review/report.html", form=form), 400
+    first, last = form.period()
+    _assess()
+    count = reports.report_count(first, last, _zone())
+    reviews.note_download(current_user, first, last, count)
+    db.session.commit()
+    return Response(
+        stream_with_context(reports.report_lines(first, last, _zone())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={_report_name(first, last)}"},
+    )
+
+
+def _report_name(first: date, last: date) -> str:
+    return f"desk-audit-{first.isoformat()}-to-{last.isoformat()}.csv"
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    # The pages name practitioners and staff: keep them out of browser and proxy caches.
+    response.headers["Cache-Control"] = "no-store"
+    return response
