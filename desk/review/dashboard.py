@@ -43,7 +43,7 @@ HANDLE_BUCKETS: Buckets = (
 # What became of calls no operator took, by the call's final status.
 UNTAKEN = {
     CallStatus.ABANDONED: "Hung up before an operator took it",
-    CallStatus.ENDED: "Ended by the desk (closed, not verified)",
+    CallStatus.ENDED: "Ended in the IVR",
     CallStatus.QUEUED: "Waiting in the queue now",
     CallStatus.IN_IVR: "In the keypad menu now",
     CallStatus.COMPLETED: "Completed without an operator",

@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from desk.staff.models import Role
 from tests.browser.conftest import screenshot
 from tests.children import child, load_children
 from tests.factories import PIN, STAFF_PASSWORD, current_code, make_practitioner, make_staff
@@ -17,6 +18,8 @@ PRACTITIONER_ID = "43000001"
 PRACTITIONER_SECRET = "IRXWGIDQNBXW4ZJAORXWWZLOEBZWKY3S"
 OPERATOR = "dora"
 OPERATOR_SECRET = "MRXXEYJAN5YGK4TBORXXEIDTMVRXEZLU"
+SUPERVISOR = "sian"
+SUPERVISOR_SECRET = "ONUWC3RAON2XAZLSOZUXG33SEBZWKY3S"
 FAMILY = "Quartermaine"
 
 
@@ -27,6 +30,12 @@ def seed(app: Flask) -> None:
             name="Priya Dialler",
             totp_secret=PRACTITIONER_SECRET,
             phones=("+447700900123",),
+        )
+        make_staff(
+            username=SUPERVISOR,
+            name="Sian Supervisor",
+            role=Role.SUPERVISOR,
+            totp_secret=SUPERVISOR_SECRET,
         )
         make_staff(
             username=OPERATOR,
@@ -127,6 +136,22 @@ def test_a_practitioner_calls_on_the_dev_phone_and_an_operator_answers(
     expect(screen).to_have_text("Call ended: The operator ended the call.", timeout=8000)
     expect(phone.get_by_role("button", name="Call the desk")).to_be_enabled()
     screenshot(phone, "devphone-3-ended")
+
+    # Afterwards the supervisor finds the call, who took it and how it ended.
+    operator.get_by_role("button", name="Sign out").click()
+    operator.goto(f"{live_url}/sign-in")
+    operator.get_by_label("Username").fill(SUPERVISOR)
+    operator.get_by_label("Password").fill(STAFF_PASSWORD)
+    operator.get_by_label("Authenticator code").fill(staff_code(SUPERVISOR_SECRET))
+    operator.get_by_role("button", name="Sign in").click()
+    operator.get_by_role("link", name="Review").click()
+    row = operator.get_by_role("row", name=re.compile("Priya Dialler"))
+    expect(row).to_contain_text("Dora Operator")
+    row.get_by_role("link").first.click()
+    expect(operator.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(operator.locator("main")).to_contain_text("Information given")
+    expect(operator.locator("main")).not_to_contain_text("Ivy")
+    screenshot(operator, "devphone-4-supervisor")
 
 
 def test_the_dev_phone_recovers_when_its_session_starts_afresh(live_url: str, page: Page) -> None:

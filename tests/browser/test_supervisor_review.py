@@ -19,7 +19,7 @@ from tests.desk.conftest import Console, queued_call
 from tests.factories import STAFF_PASSWORD, make_practitioner, make_staff
 from tests.pages import sign_in, staff_code, submit
 
-PRACTITIONER = "43000001"  # unique in the committed database the browser tests share
+PRACTITIONER = "44000001"  # unique in the committed database the browser tests share
 PRACTITIONER_SECRET = "IEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 ORLA_SECRET = "NBSWY3DPEB3W64TMMQQHKZLSEBXW4ZJA"
 SUE_SECRET = "ONSWG4TFOQQHO33SMRZSA5DPEBRGKIDT"

@@ -6,7 +6,7 @@ from flask import Flask
 from ivr import flow
 from ivr.models import CallStatus
 from ivr.telephony import LocalTelephony, TelephonyError
-from tests.desk.console.conftest import Console
+from tests.desk.conftest import Console
 from tests.factories import SECRET, make_staff
 from tests.ivr.devphone.conftest import DevPhone
 from tests.pages import sign_in
