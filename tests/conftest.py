@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from desk import create_app
 from desk.extensions import db
 from ivr.simulator import Twilio
+from ivr.telephony import LocalTelephony, telephony
 from tests.factories import make_practitioner
 
 # The server CI and developers have; the tests make and own a database of their own on it.
@@ -131,3 +132,14 @@ def sam(app: Flask) -> str:
 def twilio(client: FlaskClient, app: Flask) -> Twilio:
     """Twilio's side of calls to the desk, signing with the desk's auth token."""
     return Twilio(client, app.config["TWILIO_AUTH_TOKEN"])
+
+
+@pytest.fixture
+def phones(app: Flask) -> Iterator[LocalTelephony]:
+    """The local telephony adapter, fresh for this test, to see what the desk asked of it."""
+    app.extensions.pop("desk.telephony", None)
+    with app.app_context():
+        adapter = telephony()
+    assert isinstance(adapter, LocalTelephony)
+    yield adapter
+    app.extensions.pop("desk.telephony", None)

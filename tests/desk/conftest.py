@@ -5,7 +5,6 @@ Shared by the console's tests and the supervisors' review of what operators did.
 
 import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -17,7 +16,7 @@ from werkzeug.test import TestResponse
 from desk.extensions import db
 from desk.records.models import Child
 from ivr.simulator import Phone, Twilio
-from ivr.telephony import LocalTelephony, telephony
+from ivr.telephony import LocalTelephony
 from tests.children import load_children
 from tests.factories import PHONE, PIN, SECRET, current_code, make_practitioner, make_staff
 from tests.pages import sign_in, submit
@@ -30,17 +29,6 @@ OPERATOR_PHONE = "+447700900001"
 def index(app: Flask) -> None:
     with app.app_context():
         load_children()
-
-
-@pytest.fixture
-def phones(app: Flask) -> Iterator[LocalTelephony]:
-    """The local telephony adapter, fresh for this test, to see what the desk asked of it."""
-    app.extensions.pop("desk.telephony", None)
-    with app.app_context():
-        adapter = telephony()
-    assert isinstance(adapter, LocalTelephony)
-    yield adapter
-    app.extensions.pop("desk.telephony", None)
 
 
 def contactpoint_id(app: Flask, source_id: str) -> str:

@@ -1,7 +1,6 @@
 """The dev phone as its page's script uses it: JSON posts to the relay, with the page's token."""
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +10,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from ivr.devphone.switchboard import Switchboard, switchboard
-from ivr.telephony import LocalTelephony, telephony
+from ivr.telephony import LocalTelephony
 from tests.factories import PHONE, PIN, current_code
 
 
@@ -106,17 +105,6 @@ def clock(app: Flask) -> Clock:
 def board(app: Flask, clock: Clock) -> Switchboard:
     with app.test_request_context():
         return switchboard()
-
-
-@pytest.fixture
-def phones(app: Flask) -> Iterator[LocalTelephony]:
-    """The local telephony adapter, fresh for this test."""
-    app.extensions.pop("desk.telephony", None)
-    with app.app_context():
-        adapter = telephony()
-    assert isinstance(adapter, LocalTelephony)
-    yield adapter
-    app.extensions.pop("desk.telephony", None)
 
 
 @pytest.fixture
