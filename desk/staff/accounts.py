@@ -135,7 +135,10 @@ def all_staff() -> list[Staff]:
 
 def signed_in_staff(staff_id: str) -> Staff | None:
     """The member of staff a session names, while their account is enabled."""
-    staff = db.session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
+    number, _, epoch = staff_id.partition(":")
+    staff = db.session.get(Staff, int(number)) if number.isdigit() else None
+    if staff is not None and epoch != str(staff.session_epoch):
+        return None  # a session from before a sign-out or disabling
     # Disabling an account ends its open sessions at their next request (UserMixin, whose
     # is_authenticated is is_active, would too; this does not depend on it). A lock does not:
     # anyone can lock an account by guessing, and must not be able to cut an operator off a call.
@@ -145,6 +148,7 @@ def signed_in_staff(staff_id: str) -> Staff | None:
 def disable(staff: Staff, *, by: Actor) -> None:
     """Stop a member of staff signing in, and end their open sessions."""
     staff.is_active = False
+    staff.session_epoch += 1
     record("staff.disabled", **subject(staff), data={"username": staff.username, **_by(by)})
 
 
@@ -185,6 +189,7 @@ def authenticate(username: str, password: str, code: str, now: datetime) -> Staf
 def sign_out(staff: Staff, ending: Ending | None = None) -> None:
     """Audit the end of a session: signed out by its holder, or ended by the desk."""
     reason = ending.value if ending else "signed_out"
+    staff.session_epoch += 1
     record(
         "staff.signed_out", **subject(staff), data={"username": staff.username, "reason": reason}
     )

@@ -47,10 +47,17 @@ class Staff(UserMixin, Model):  # type: ignore[misc]  # flask-login has no type 
     phone_leg: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id a session cookie carries: bumped at sign-out or disabling, it voids every
+    # copy of an earlier cookie, which a signed cookie alone cannot be made to forget.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session epoch."""
+        return f"{self.id}:{self.session_epoch}"
 
     def __repr__(self) -> str:
         return f"<Staff {self.username}>"

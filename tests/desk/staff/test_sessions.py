@@ -10,7 +10,7 @@ from werkzeug.http import http_date
 
 from desk import config
 from tests.desk.staff.conftest import START
-from tests.pages import sign_in
+from tests.pages import sign_in, sign_out
 from tests.stored import audit_events
 
 IDLE_MESSAGE = "Your session ended after 30 minutes without activity; please sign in again."
@@ -106,3 +106,30 @@ def test_only_development_sends_the_cookie_over_plain_http(tmp_path: Path) -> No
         assert loaded["SESSION_COOKIE_HTTPONLY"] is True
         assert loaded["SESSION_COOKIE_SAMESITE"] == "Lax"
         assert loaded["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)
+
+
+def test_a_copy_of_the_session_cookie_is_useless_after_signing_out(
+    app: Flask, client: FlaskClient, olive: int
+) -> None:
+    sign_in(client)
+    assert is_signed_in(client)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    thief = app.test_client()
+    thief.set_cookie("session", cookie.value)
+    assert is_signed_in(thief)
+
+    sign_out(client)
+    assert not is_signed_in(thief)
+    sign_in(client, code=staff_code_later())
+    assert is_signed_in(client) and not is_signed_in(thief)
+
+
+def staff_code_later() -> str:
+    """The code of the next time-step: the one showing now was spent on the first sign-in."""
+    import pyotp
+
+    from desk.types import utcnow
+    from tests.factories import STAFF_SECRET
+
+    return pyotp.TOTP(STAFF_SECRET).at(utcnow() + timedelta(seconds=30))
