@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -76,6 +77,14 @@ def register_blueprints(app: Flask) -> None:
         from ivr.devphone.views import bp as devphone_bp
 
         app.register_blueprint(devphone_bp)
+
+
+def register_security(app: Flask) -> None:
+    from desk import limits, security
+
+    security.register(app)
+    # After the blueprints: the limits wrap views that must already be registered.
+    limits.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -135,6 +135,26 @@ SETTINGS = (
         "Review: calls taken outside these hours (format of DESK_OPENING_HOURS) are flagged. "
         "Empty: the opening hours.",
     ),
+    Setting(
+        "DESK_RATE_LIMIT_STORAGE",
+        "memory://",
+        str,
+        "Where rate limits are counted: `redis://127.0.0.1:6379/0` in production, so that "
+        "every worker shares the counts; `memory://` (one count per process) for a demo.",
+    ),
+    Setting(
+        "DESK_SIGN_IN_RATE_LIMIT",
+        "10/minute",
+        str,
+        "Sign-in attempts allowed from one address (Flask-Limiter notation).",
+    ),
+    Setting(
+        "DESK_IVR_RATE_LIMIT",
+        "30/minute",
+        str,
+        "Keypad webhooks (voice, answer) allowed for one call; beyond it the caller is told "
+        "the service is unavailable.",
+    ),
     Setting("DESK_ARGON2_TIME_COST", 3, int, "argon2id passes for PIN hashes."),
     Setting("DESK_ARGON2_MEMORY_KIB", 32768, int, "argon2id memory for PIN hashes, in KiB."),
     Setting("DESK_ARGON2_PARALLELISM", 2, int, "argon2id lanes for PIN hashes."),
@@ -208,6 +228,9 @@ def check(config: Mapping[str, Any]) -> None:
         raise RuntimeError(
             f"{', '.join(missing)} must be set (or DESK_ENV=development for a local desk)"
         )
+    if config.get("DEBUG") and config["DESK_ENV"] != "development":
+        # The debugger runs code typed into an error page: never on a desk others can reach.
+        raise RuntimeError("debug mode (FLASK_DEBUG) is for DESK_ENV=development only")
     if config["DESK_TELEPHONY"] not in {"twilio", "local"}:
         raise RuntimeError("DESK_TELEPHONY must be `twilio` or `local`")
     if config["DESK_TELEPHONY"] == "local" and not (

@@ -1,8 +1,8 @@
-"""The pages shown when a request cannot be answered: an expired form, no access, no such page."""
+"""Pages for requests the desk cannot answer: expired form, no access, no such page, too many."""
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import Forbidden, NotFound, TooManyRequests
 
 
 def form_expired(error: CSRFError) -> tuple[str, int]:
@@ -18,8 +18,14 @@ def not_found(error: NotFound) -> tuple[str, int]:
     return render_template("errors/404.html"), 404
 
 
+def too_many(error: TooManyRequests) -> tuple[str, int]:
+    """Too many attempts (at signing in) from this address: wait, then try again."""
+    return render_template("errors/429.html"), 429
+
+
 def register(app: Flask) -> None:
     """Show the desk's own pages for these errors."""
     app.register_error_handler(CSRFError, form_expired)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
+    app.register_error_handler(429, too_many)

@@ -1,7 +1,7 @@
 """Twilio's webhooks. Each parses the form, calls the call service, commits once, answers TwiML."""
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from desk.extensions import csrf, db
 from desk.types import utcnow
@@ -109,6 +109,15 @@ def fallback() -> Response:
         "Twilio fell back after error %s on %s",
         request.form.get("ErrorCode", "?"),
         request.form.get("ErrorUrl", "?"),
+    )
+    return twiml_response(twiml.render(flow.unavailable()))
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(error: TooManyRequests) -> Response:
+    """A call over its rate limit hears the safe message: Twilio would play an error on a 429."""
+    current_app.logger.warning(
+        "Webhook %s rate-limited; the caller was told to try later", request.path
     )
     return twiml_response(twiml.render(flow.unavailable()))
 

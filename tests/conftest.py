@@ -32,6 +32,8 @@ TEST_CONFIG = {
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "test-auth-token",
     "DESK_TELEPHONY": "local",
+    # Every test signs in from 127.0.0.1; tests/test_security.py turns the limits on.
+    "RATELIMIT_ENABLED": False,
     # Cheap hashes keep the suite fast; production costs are set in config.py.
     "DESK_ARGON2_TIME_COST": 1,
     "DESK_ARGON2_MEMORY_KIB": 1024,

@@ -53,8 +53,17 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB")
     opened = context.new_page()
+    # Anything the Content-Security-Policy blocks is a page that does not work: fail on it.
+    refused: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield opened
     context.close()
+    assert not refused, refused
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -1,0 +1,86 @@
+"""Rate limits: sign-in per address, the keypad webhooks per call, each with a clear answer."""
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from desk import create_app
+from desk.staff.views import NOT_RECOGNISED
+from ivr import flow
+from ivr.simulator import Twilio
+from tests.conftest import TEST_CONFIG
+from tests.factories import PHONE
+from tests.pages import submit
+
+
+@pytest.fixture
+def limited(app: Flask, database_uri: str) -> Flask:
+    """The desk with its rate limits on, in memory, in this test's rolled-back transaction."""
+    return create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "RATELIMIT_ENABLED": True,
+            "DESK_IVR_RATE_LIMIT": "3/minute",
+        }
+    )
+
+
+def guess(client: FlaskClient) -> int:
+    details = {"username": "mallory", "password": "guess", "code": "000000"}
+    response = submit(client, "/sign-in", details)
+    if response.status_code == 200:
+        assert NOT_RECOGNISED in response.text
+    return response.status_code
+
+
+def test_the_eleventh_sign_in_in_a_minute_from_one_address_is_refused(limited: Flask) -> None:
+    client = limited.test_client()
+    assert [guess(client) for _ in range(10)] == [200] * 10
+    refused = submit(client, "/sign-in", {"username": "olive", "password": "x", "code": "1"})
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.text
+    assert client.get("/sign-in").status_code == 200  # the form itself is still shown
+    elsewhere = limited.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert guess(elsewhere) == 200
+
+
+def test_a_limited_webhook_still_answers_safe_twiml(limited: Flask) -> None:
+    twilio = Twilio(limited.test_client(), TEST_CONFIG["TWILIO_AUTH_TOKEN"])
+    phone = twilio.call(PHONE)
+    for _ in range(3):
+        assert flow.WELCOME.encode() in twilio.post("/ivr/voice", phone.params()).data
+    limited_answer = twilio.post("/ivr/voice", phone.params())
+    assert limited_answer.status_code == 200 and limited_answer.mimetype == "text/xml"
+    assert flow.UNAVAILABLE.encode() in limited_answer.data
+    other = twilio.call("+447700900456")
+    assert flow.WELCOME.encode() in twilio.post("/ivr/voice", other.params()).data
+
+
+def test_unsigned_requests_cannot_spend_a_calls_allowance(limited: Flask) -> None:
+    client = limited.test_client()
+    twilio = Twilio(client, TEST_CONFIG["TWILIO_AUTH_TOKEN"])
+    phone = twilio.call(PHONE)
+    unsigned = [client.post("/ivr/voice", data=phone.params()) for _ in range(5)]
+    assert [r.status_code for r in unsigned] == [403, 403, 403, 200, 200]
+    assert all(flow.UNAVAILABLE.encode() in r.data for r in unsigned[3:])
+    assert flow.WELCOME.encode() in twilio.post("/ivr/voice", phone.params()).data
+
+
+def test_limits_can_be_counted_in_redis(app: Flask, database_uri: str) -> None:
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri, "RATELIMIT_ENABLED": True}
+    config |= {"DESK_RATE_LIMIT_STORAGE": url, "DESK_SIGN_IN_RATE_LIMIT": "2/minute"}
+    first, second = create_app(config), create_app(config)
+    first.extensions["desk.limiter"].reset()
+    # Two workers, one count: the third guess is refused by the other process's app.
+    assert guess(first.test_client()) == 200
+    assert guess(second.test_client()) == 200
+    assert guess(first.test_client()) == 429
+    second.extensions["desk.limiter"].reset()
