@@ -31,4 +31,8 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r desk ivr verification -c pyproject.toml
+	# Known vulnerabilities in every installed package (asks PyPI's advisory database).
+	$(BIN)/pip-audit --skip-editable --progress-spinner off

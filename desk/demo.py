@@ -28,7 +28,7 @@ DEMO_PRACTITIONERS = (
         vetted_on=date(2025, 9, 1),
         trained_on=date(2025, 9, 15),
         pin="739182",
-        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DP",  # noqa: S106
+        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DP",  # noqa: S106 - the demo account  # nosec B106
     ),
 )
 

@@ -66,7 +66,7 @@ SENSITIVE_SERVICES = ("sexual health", "substance misuse", "child and adolescent
 
 def children(count: int, *, seed: int, today: date) -> Iterator[dict[str, Any]]:
     """`count` synthetic children as import-format objects, the same for the same seed and day."""
-    rng = random.Random(seed)  # noqa: S311 - repeatable made-up data, nothing secret
+    rng = random.Random(seed)  # noqa: S311 - repeatable made-up data  # nosec B311
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     for n in range(1, count + 1):
