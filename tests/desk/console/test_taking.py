@@ -17,7 +17,7 @@ from tests.desk.conftest import (
     queued_call,
 )
 from tests.factories import make_staff
-from tests.pages import sign_in
+from tests.pages import csrf_token, sign_in
 from tests.stored import audit_events, stored_call
 
 
@@ -178,3 +178,32 @@ def test_console_forms_without_their_csrf_token_are_refused(
     assert response.status_code == 400
     assert "expired or was not sent from the desk" in response.text
     assert stored_call(app, phone.sid).status == CallStatus.QUEUED
+
+
+def test_a_session_that_expires_mid_call_keeps_the_call_for_the_operator(
+    app: Flask, sam: str, twilio: Twilio, console: Console
+) -> None:
+    import pyotp
+    import time_machine
+
+    from desk.types import utcnow
+    from tests.factories import STAFF_SECRET
+
+    phone = queued_call(twilio, sam)
+    console.take(phone)
+    token = csrf_token(console.client, console.page)
+    later = utcnow() + timedelta(minutes=31)
+    with time_machine.travel(later, tick=False):
+        # Idle for 31 minutes: the next step goes to sign-in and does nothing.
+        refused = console.client.post(
+            f"{console.page}/identity", data={"is_confirmed": "y", "csrf_token": token}
+        )
+        assert refused.status_code == 302 and refused.location.startswith("/sign-in")
+        assert audit_events(app, "call.identity_confirmed") == []
+        sign_in(console.client, code=pyotp.TOTP(STAFF_SECRET).at(later))
+        # Signed in again, the operator is taken straight back to the call they hold.
+        back = console.client.get("/console/")
+        assert back.status_code == 302 and back.location == console.page
+        console.post("identity", {"is_confirmed": "y"})
+    assert stored_call(app, phone.sid).status == CallStatus.CONNECTED
+    assert len(audit_events(app, "call.identity_confirmed")) == 1
