@@ -6,6 +6,7 @@ local telephony adapter. The relay's posts are the page's own, so they carry its
 
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -69,33 +70,28 @@ def keys(sid: str) -> Answer:
     digits, timed_out = body.get("digits", ""), body.get("timed_out") is True
     if not isinstance(digits, str) or not KEYS.fullmatch(digits):
         return _refused(400, "A keypad sends only 0-9, * and #.")
-    call = switchboard().find(sid)
-    if call is None:
-        return _refused(404, "There is no such call on this desk.")
-    with call.lock:
-        call.press(digits, timed_out)
-        return _report(call)
+    return _on_call(sid, lambda call: call.press(digits, timed_out))
 
 
 @bp.post("/calls/<sid>/poll")
 @background
 def poll(sid: str) -> Answer:
-    call = switchboard().find(sid)
-    if call is None:
-        return _refused(404, "There is no such call on this desk.")
-    with call.lock:
-        call.poll()
-        return _report(call)
+    return _on_call(sid, lambda call: call.poll())
 
 
 @bp.post("/calls/<sid>/hang-up")
 @background
 def hang_up(sid: str) -> Answer:
+    return _on_call(sid, lambda call: call.hang_up())
+
+
+def _on_call(sid: str, act: Callable[[SimulatedCall], object]) -> Answer:
+    """Do something to one of this desk's dev phone calls, one request at a time per call."""
     call = switchboard().find(sid)
     if call is None:
         return _refused(404, "There is no such call on this desk.")
     with call.lock:
-        call.hang_up()
+        act(call)
         return _report(call)
 
 
