@@ -11,14 +11,24 @@ from typing import Protocol
 from urllib.parse import urljoin
 
 from twilio.request_validator import RequestValidator
-from werkzeug.test import TestResponse
 
 # The queue every simulated caller waits in.
 QUEUE_SID = "QU" + "0" * 32
 
 
+class Reply(Protocol):
+    """What the simulator reads of a response: Flask's test client and an HTTP client alike."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def mimetype(self) -> str | None: ...
+    @property
+    def data(self) -> bytes: ...
+
+
 class Client(Protocol):
-    def post(self, path: str, *, data: dict[str, str], headers: dict[str, str]) -> TestResponse: ...
+    def post(self, path: str, *, data: dict[str, str], headers: dict[str, str]) -> Reply: ...
 
 
 class DeskError(Exception):
@@ -36,9 +46,7 @@ class Twilio:
     def signature(self, url: str, params: dict[str, str]) -> str:
         return str(RequestValidator(self.token).compute_signature(url, params))
 
-    def post(
-        self, path: str, params: dict[str, str], signed_for: str | None = None
-    ) -> TestResponse:
+    def post(self, path: str, params: dict[str, str], signed_for: str | None = None) -> Reply:
         """POST a webhook, signed for its own URL unless `signed_for` names another."""
         url = signed_for or urljoin(self.public_url, path)
         headers = {"X-Twilio-Signature": self.signature(url, params)}
@@ -69,7 +77,7 @@ class Phone:
             **extra,
         }
 
-    def follow(self, response: TestResponse) -> ET.Element:
+    def follow(self, response: Reply) -> ET.Element:
         """Take in the TwiML the desk answered, noting what the caller hears."""
         if response.status_code != 200 or response.mimetype != "text/xml":
             raise DeskError(f"the desk answered {response.status_code} {response.mimetype}")

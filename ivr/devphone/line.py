@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from ivr.simulator import Reply
+
 # How fast the desk's voice speaks: a Say takes time on a real line, and so it does here.
 WORDS_PER_SECOND = 2.5
 
@@ -69,7 +71,7 @@ class DeskLine:
         return contextvars.Context().run(client.post, path, data=data, headers=headers)
 
 
-def twiml_of(response: TestResponse) -> ET.Element | None:
+def twiml_of(response: Reply) -> ET.Element | None:
     """The TwiML a webhook answered, or None when Twilio could not have followed it."""
     if response.status_code != 200 or response.mimetype != "text/xml":
         return None
