@@ -12,16 +12,13 @@ import itertools
 import os
 import random
 import re
-import socket
-import subprocess  # nosec B404 - starts this checkout's own gunicorn and flask
-import sys
+import subprocess  # nosec B404 - runs this checkout's own flask
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -30,6 +27,7 @@ import requests
 from flask import Flask
 from sqlalchemy import select
 
+from bench.server import BIN, ROOT, Http, Workers, environment_without_desk_settings, gunicorn
 from desk.audit.models import AuditEvent
 from desk.console.models import Handling
 from desk.extensions import db
@@ -45,8 +43,6 @@ WORKERS = int(os.environ.get("DESK_LOAD_WORKERS", "4"))
 # Every loop stops by this, however the desk behaves.
 DEADLINE_SECONDS = float(os.environ.get("DESK_LOAD_SECONDS", str(max(90, CALLS * 2))))
 REQUEST_TIMEOUT = 30
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 
 
 def practitioner_id(n: int) -> str:
@@ -103,11 +99,7 @@ def server_environment(uri: str) -> dict[str, str]:
     http://127.0.0.1 and the local telephony adapter is allowed; the limits are raised, since
     every operator signs in from one address.
     """
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DESK_", "TWILIO_", "FLASK_")) and k not in {"DATABASE_URL"}
-    }
+    environ = environment_without_desk_settings()
     environ.update(
         {
             "DATABASE_URL": uri,
@@ -127,78 +119,12 @@ def server_environment(uri: str) -> dict[str, str]:
     return environ
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def desk_url(load_app: tuple[Flask, Seeded]) -> Iterator[str]:
     """The desk under gunicorn on 127.0.0.1, on the load database; stopped afterwards."""
     _, seeded = load_app
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed arguments, our own gunicorn
-        [
-            str(BIN / "gunicorn"),
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=server_environment(seeded.uri),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        started = time.monotonic()
-        while True:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() - started < 30, "gunicorn did not start in 30 seconds"
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
-
-
-@dataclass
-class Answer:
-    """What ivr.simulator reads of a response."""
-
-    status_code: int
-    mimetype: str
-    data: bytes
-
-
-@dataclass
-class Http:
-    """ivr.simulator's client, over HTTP to the running desk."""
-
-    base: str
-    session: requests.Session = field(default_factory=requests.Session)
-
-    def post(self, path: str, *, data: dict[str, str], headers: dict[str, str]) -> Answer:
-        url = path if path.startswith("http") else self.base + path
-        r = self.session.post(
-            url, data=data, headers=headers, allow_redirects=False, timeout=REQUEST_TIMEOUT
-        )
-        mimetype = r.headers.get("Content-Type", "").split(";")[0].strip()
-        return Answer(r.status_code, mimetype, r.content)
+    with gunicorn("wsgi:app", server_environment(seeded.uri), Workers(count=WORKERS)) as served:
+        yield served.url
 
 
 class _Tokens(HTMLParser):
