@@ -3,15 +3,16 @@
 Data a benchmark loads (a million children, say) stays, so a rerun measures rather than loads.
 """
 
+import base64
 import os
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from desk import create_app
+from desk.config import SETTINGS
 
 SERVER_URL = os.environ.get("DESK_BENCH_SERVER_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 
@@ -20,13 +21,18 @@ SERVER_URL = os.environ.get("DESK_BENCH_SERVER_URL", "postgresql+psycopg://127.0
 BENCH_CONFIG = {
     "DESK_ENV": "production",
     "SECRET_KEY": "bench-secret-key",
-    "DESK_TOTP_KEY": Fernet.generate_key().decode(),
+    # A fixed key, so that token secrets sealed by one run (or process) are read by the next.
+    "DESK_TOTP_KEY": base64.urlsafe_b64encode(b"bench-totp-key".ljust(32, b".")).decode(),
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "bench-auth-token",
     "DESK_TELEPHONY": "local",
     "TESTING": True,  # allows the local adapter outside development, as in the tests
     "RATELIMIT_ENABLED": False,  # one machine plays every caller
+    # The defaults, whatever DESK_ARGON2_* this shell happens to set.
+    **{setting.name: setting.default for setting in SETTINGS if "ARGON2" in setting.name},
 }
+# Where served_app() finds its database: gunicorn's workers are told through the environment.
+SERVED_DATABASE_VARIABLE = "DESK_BENCH_DATABASE_URL"
 
 
 def database_url(name: str, *, fresh: bool = False) -> str:
@@ -50,3 +56,11 @@ def bench_app(name: str, *, fresh: bool = False) -> Flask:
     with app.app_context():
         upgrade()
     return app
+
+
+def served_app() -> Flask:
+    """The desk as gunicorn serves it for a benchmark: `gunicorn 'bench.database:served_app()'`
+    with DESK_BENCH_DATABASE_URL set to an already migrated benchmark database."""
+    return create_app(
+        {**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": os.environ[SERVED_DATABASE_VARIABLE]}
+    )
