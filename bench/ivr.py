@@ -21,13 +21,20 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bench import callers
 from bench.database import BENCH_CONFIG, SERVED_DATABASE_VARIABLE, bench_app
 from bench.driver import STEPS, Run, drive
 from bench.report import emit, machine, percentiles
-from bench.server import Workers, environment_without_desk_settings, gunicorn, resident_kib
+from bench.server import (
+    Workers,
+    cpu_seconds,
+    environment_without_desk_settings,
+    gunicorn,
+    resident_kib,
+)
 from desk.extensions import db
 
 DATABASE = "bench_ivr"
@@ -66,21 +73,53 @@ def main(argv: Sequence[str] | None = None) -> None:
         db.engine.dispose()
     everyone = [callers.caller(n) for n in range(args.warmup + args.calls)]
     warmup, measured = everyone[: args.warmup], everyone[args.warmup :]
-    token = str(BENCH_CONFIG["TWILIO_AUTH_TOKEN"])
     environ = environment_without_desk_settings()
-    results: dict[str, tuple[Run, list[int]]] = {}
-    for name, wsgi, extra in (
-        ("floor", FLOOR_APP, {}),
-        ("desk", DESK_APP, {SERVED_DATABASE_VARIABLE: uri}),
-    ):
-        with gunicorn(wsgi, {**environ, **extra}, workers) as served:
-            progress(f"{name}: {args.warmup} calls to warm up, then {args.calls} measured")
-            drive(served.url, token, warmup, workers.count * workers.threads, None)
-            run = drive(served.url, token, measured, args.concurrency, args.rate)
-            rss = [resident_kib(pid) for pid in served.worker_pids()]
-        progress(f"{name}: {len(run.sent):,} requests in {run.seconds:.1f}s")
-        results[name] = (run, rss)
+    results = {
+        "floor": measure("floor", FLOOR_APP, environ, workers, warmup, measured, args),
+        "desk": measure(
+            "desk",
+            DESK_APP,
+            {**environ, SERVED_DATABASE_VARIABLE: uri},
+            workers,
+            warmup,
+            measured,
+            args,
+        ),
+    }
     report(args, workers, results, uri, (load_before, os.getloadavg()[0]))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A server's run, its workers' resident memory after it, and the CPU they spent on it."""
+
+    run: Run
+    rss_kib: list[int]
+    cpu_seconds: float
+
+
+def measure(
+    name: str,
+    wsgi: str,
+    environ: dict[str, str],
+    workers: Workers,
+    warmup: list[callers.Caller],
+    measured: list[callers.Caller],
+    args: argparse.Namespace,
+) -> Measured:
+    """Serve `wsgi` under gunicorn, warm it up flat out, then drive the measured calls at it."""
+    token = str(BENCH_CONFIG["TWILIO_AUTH_TOKEN"])
+    with gunicorn(wsgi, environ, workers) as served:
+        progress(f"{name}: {len(warmup)} calls to warm up, then {len(measured)} measured")
+        drive(served.url, token, warmup, workers.count * workers.threads, None)
+        pids = served.worker_pids()
+        progress(f"{name}: workers {', '.join(map(str, pids))} (py-spy record -p PID profiles one)")
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        run = drive(served.url, token, measured, args.concurrency, args.rate)
+        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        rss = [resident_kib(pid) for pid in served.worker_pids()]
+    progress(f"{name}: {len(run.sent):,} requests in {run.seconds:.1f}s")
+    return Measured(run, rss, cpu)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -117,13 +156,13 @@ def progress(message: str) -> None:
 def report(
     args: argparse.Namespace,
     workers: Workers,
-    results: dict[str, tuple[Run, list[int]]],
+    results: dict[str, Measured],
     uri: str,
     load: tuple[float, float],
 ) -> None:
     """Print each step's latency and its ratio to the floor, the rates, and the workers' RSS."""
-    floor, desk = summary(*results["floor"]), summary(*results["desk"])
-    desk["steps"] = by_step(results["desk"][0], floor["all"])
+    floor, desk = summary(results["floor"]), summary(results["desk"])
+    desk["steps"] = by_step(results["desk"].run, floor["all"])
     result = {
         "benchmark": "ivr",
         "calls": args.calls,
@@ -170,6 +209,8 @@ def report(
         f"failed calls: desk {desk['failed_calls']}, floor {floor['failed_calls']}",
         f"  sent late, p99 (the driver or the server behind): desk {desk['late_p99_ms']:.1f} ms, "
         f"floor {floor['late_p99_ms']:.1f} ms",
+        f"  worker CPU per request: desk {desk['worker_cpu_ms_per_request']:.1f} ms, "
+        f"floor {floor['worker_cpu_ms_per_request']:.1f} ms (the PIN's argon2 lanes included)",
         f"  worker RSS after the run, MiB (target < {RSS_TARGET_MIB:g}): "
         f"desk {mib_list(desk['worker_rss_mib'])}; floor {mib_list(floor['worker_rss_mib'])}",
         f"  the targets are for --rate {TARGET_RATE}; latency runs from when a request fell due "
@@ -200,8 +241,9 @@ def by_step(run: Run, floor: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return steps
 
 
-def summary(run: Run, rss_kib: list[int]) -> dict[str, Any]:
-    """A server's run: requests, rate, failures, lateness, every request's percentiles, RSS."""
+def summary(measured: Measured) -> dict[str, Any]:
+    """A server's run: requests, rate, failures, lateness, percentiles, memory and CPU."""
+    run = measured.run
     late = percentiles([s.late_seconds for s in run.sent])
     return {
         "requests": len(run.sent),
@@ -211,7 +253,9 @@ def summary(run: Run, rss_kib: list[int]) -> dict[str, Any]:
         "failures": run.failures[:5],
         "late_p99_ms": late["p99_ms"],
         "all": {"requests": len(run.sent), **percentiles([s.seconds for s in run.sent])},
-        "worker_rss_mib": [round(kib / 1024, 1) for kib in rss_kib],
+        "worker_rss_mib": [round(kib / 1024, 1) for kib in measured.rss_kib],
+        # Less swayed by other work on the machine than any latency: what capacity depends on.
+        "worker_cpu_ms_per_request": measured.cpu_seconds * 1000 / max(1, len(run.sent)),
     }
 
 
