@@ -1,7 +1,8 @@
 """The IVR's webhooks under gunicorn on PostgreSQL: latency per step, beside a bare Flask floor.
 
     python -m bench.ivr --calls 300 --concurrency 16 [--rate 100] [--workers 4]
-                        [--worker-class sync|gthread] [--threads 1] [--warmup 20] [--fresh] [--json]
+                        [--worker-class sync|gthread] [--threads 1] [--warmup 20]
+                        [--database bench_ivr] [--fresh] [--json]
 
 Whole calls (dial; key the ID, PIN and token code; wait once in the queue; hang up) are sent
 as Twilio would, signed, by threads of this process to the desk served by gunicorn in processes
@@ -74,17 +75,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     everyone = [callers.caller(n) for n in range(args.warmup + args.calls)]
     warmup, measured = everyone[: args.warmup], everyone[args.warmup :]
     environ = environment_without_desk_settings()
+    desk_environ = {**environ, SERVED_DATABASE_VARIABLE: uri}
     results = {
         "floor": measure("floor", FLOOR_APP, environ, workers, warmup, measured, args),
-        "desk": measure(
-            "desk",
-            DESK_APP,
-            {**environ, SERVED_DATABASE_VARIABLE: uri},
-            workers,
-            warmup,
-            measured,
-            args,
-        ),
+        "desk": measure("desk", DESK_APP, desk_environ, workers, warmup, measured, args),
     }
     report(args, workers, results, uri, (load_before, os.getloadavg()[0]))
 
@@ -116,6 +110,9 @@ def measure(
         progress(f"{name}: workers {', '.join(map(str, pids))} (py-spy record -p PID profiles one)")
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
         run = drive(served.url, token, measured, args.concurrency, args.rate)
+        if served.worker_pids() != pids:
+            # A worker gunicorn replaced (timed out, crashed) took its CPU count with it.
+            progress(f"{name}: WARNING gunicorn replaced a worker during the run")
         cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
         rss = [resident_kib(pid) for pid in served.worker_pids()]
     progress(f"{name}: {len(run.sent):,} requests in {run.seconds:.1f}s")

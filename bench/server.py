@@ -105,15 +105,18 @@ def environment_without_desk_settings() -> dict[str, str]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """The CPU time a process has used so far, user and system, its threads' included."""
-    with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
+    """CPU seconds a process has used, user and system, its threads' included; 0 once gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
     # utime and stime, the 14th and 15th fields, counted from the state (the 3rd).
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def resident_kib(pid: int) -> int:
-    """The resident memory (RSS) of a process, in KiB."""
+    """The resident memory (RSS) of a running process, in KiB."""
     with open(f"/proc/{pid}/status", encoding="utf-8") as status:
         for line in status:
             if line.startswith("VmRSS:"):
