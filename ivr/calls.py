@@ -90,8 +90,8 @@ def answer(sid: str, turn: int | None, digits: str, now: datetime) -> str:
 def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
     who = verdict.practitioner.id if verdict.practitioner else None
     attempt = {"attempt": call.attempt}
-    call.claimed_practitioner_id, call.is_pin_correct = None, False
     if verdict.outcome == Outcome.REJECTED:
+        call.claimed_practitioner_id, call.is_pin_correct = None, False
         record(
             "verification.failed",
             call_id=call.id,
@@ -107,11 +107,13 @@ def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
             )
         return
     assert verdict.practitioner is not None
+    # Loaded before the call changes: loading them after would first flush those changes in an
+    # UPDATE of their own, where the audit record below writes them all in one.
+    numbers = {p.number for p in verdict.practitioner.phones}
+    call.claimed_practitioner_id, call.is_pin_correct = None, False
     call.practitioner_id = verdict.practitioner.id
     call.verified_at = now
-    call.is_registered_number = call.caller_number in {
-        p.number for p in verdict.practitioner.phones
-    }
+    call.is_registered_number = call.caller_number in numbers
     data = {**attempt, "is_registered_number": call.is_registered_number}
     if verdict.outcome == Outcome.INACTIVE:
         record(
@@ -125,8 +127,12 @@ def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
 
 
 def _reply(call: Call, step: Step, now: datetime, reason_if_ended: str) -> str:
-    """Move the call on to the step, audit what changed, and remember the reply for repeats."""
+    """Move the call on to the step, remember the reply for repeats, and audit what changed."""
+    # Every change to the call comes before its audit record, whose flush writes them in one
+    # UPDATE rather than leaving the turn and reply to an UPDATE of their own at commit.
     call.flow_state = step.state
+    call.turn += 1
+    call.last_twiml = twiml.render(step, call.turn)
     if step.is_enqueued:
         call.status, call.queued_at = CallStatus.QUEUED, now
         record("call.queued", call_id=call.id, practitioner_id=call.practitioner_id)
@@ -138,8 +144,6 @@ def _reply(call: Call, step: Step, now: datetime, reason_if_ended: str) -> str:
             practitioner_id=call.practitioner_id,
             data={"reason": reason_if_ended},
         )
-    call.turn += 1
-    call.last_twiml = twiml.render(step, call.turn)
     return call.last_twiml
 
 
