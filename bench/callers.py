@@ -61,6 +61,7 @@ def seed(count: int) -> None:
         db.session.commit()
         done = min(start + BATCH, len(missing))
         print(f"seeded {done:,} of {len(missing):,} new callers", file=sys.stderr)
+    db.session.commit()  # a new hash for the callers seeded before, if their costs changed
 
 
 def ready() -> None:
