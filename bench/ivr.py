@@ -191,6 +191,7 @@ def report(
             found["requests"],
             found["p50_ms"],
             found["p99_ms"],
+            found["from_send"]["p99_ms"],
             found["p50_over_floor"],
             found["p99_over_floor"],
             found.get("target", ""),
@@ -204,8 +205,9 @@ def report(
         f"gunicorn {workers}",
         f"  achieved: desk {desk['rate']:.1f} requests/s, floor {floor['rate']:.1f}/s; "
         f"failed calls: desk {desk['failed_calls']}, floor {floor['failed_calls']}",
-        f"  sent late, p99 (the driver or the server behind): desk {desk['late_p99_ms']:.1f} ms, "
-        f"floor {floor['late_p99_ms']:.1f} ms",
+        f"  sent late, p99: desk {desk['late_p99_ms']:.1f} ms, floor {floor['late_p99_ms']:.1f} ms"
+        " (more than a few ms: the server, or the driver, fell behind the pace, and each step's"
+        " latency carries the backlog; `p99 sent` is from sending)",
         f"  worker CPU per request: desk {desk['worker_cpu_ms_per_request']:.1f} ms, "
         f"floor {floor['worker_cpu_ms_per_request']:.1f} ms (the PIN's argon2 lanes included)",
         f"  worker RSS after the run, MiB (target < {RSS_TARGET_MIB:g}): "
@@ -217,20 +219,36 @@ def report(
         *(f"  failed: {failure}" for failure in desk["failures"] + floor["failures"]),
         "",
     ]
-    columns = ("step", "requests", "p50 ms", "p99 ms", "p50/floor", "p99/floor", "target", "met")
+    columns = (
+        "step",
+        "requests",
+        "p50 ms",
+        "p99 ms",
+        "p99 sent",
+        "p50/floor",
+        "p99/floor",
+        "target",
+        "met",
+    )
     emit("\n".join(title), columns, rows, result, as_json=args.json)
 
 
 def by_step(run: Run, floor: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each step's percentiles, their ratio to the floor's, and the step's target."""
+    """Each step's percentiles, their ratio to the floor's, and the step's target.
+
+    Timed from when each request fell due, and also from when it was sent: once the server
+    falls behind, a request is sent late by the backlog of the steps before it, and only the
+    second says what the step itself cost.
+    """
     steps: dict[str, dict[str, Any]] = {}
     for step in [*STEPS, ALL_BUT_PIN]:
-        timings = [
-            sent.seconds
-            for sent in run.sent
-            if sent.step == step or (step == ALL_BUT_PIN and sent.step not in HASHING_STEPS)
+        sent = [
+            s
+            for s in run.sent
+            if s.step == step or (step == ALL_BUT_PIN and s.step not in HASHING_STEPS)
         ]
-        found: dict[str, Any] = {"requests": len(timings), **percentiles(timings)}
+        found: dict[str, Any] = {"requests": len(sent), **percentiles([s.seconds for s in sent])}
+        found["from_send"] = percentiles([s.seconds - s.late_seconds for s in sent])
         found["p50_over_floor"] = found["p50_ms"] / floor["p50_ms"]
         found["p99_over_floor"] = found["p99_ms"] / floor["p99_ms"]
         found["target"], found["is_met"] = judge(step, found)
@@ -249,7 +267,11 @@ def summary(measured: Measured) -> dict[str, Any]:
         "failed_calls": len(run.failures),
         "failures": run.failures[:5],
         "late_p99_ms": late["p99_ms"],
-        "all": {"requests": len(run.sent), **percentiles([s.seconds for s in run.sent])},
+        "all": {
+            "requests": len(run.sent),
+            **percentiles([s.seconds for s in run.sent]),
+            "from_send": percentiles([s.seconds - s.late_seconds for s in run.sent]),
+        },
         "worker_rss_mib": [round(kib / 1024, 1) for kib in measured.rss_kib],
         # Less swayed by other work on the machine than any latency: what capacity depends on.
         "worker_cpu_ms_per_request": measured.cpu_seconds * 1000 / max(1, len(run.sent)),
