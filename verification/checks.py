@@ -109,6 +109,8 @@ def _spend_code(practitioner: Practitioner | None, step: int | None) -> bool:
     """Mark a code's time-step used; False if another call spent it first."""
     if practitioner is None or step is None:
         return False
+    # The row comes back whole and refreshes the practitioner, as another call may have counted
+    # a failure meanwhile that this success must clear: one statement, not an UPDATE and a SELECT.
     spent = db.session.scalar(
         update(Practitioner)
         .where(
@@ -116,7 +118,7 @@ def _spend_code(practitioner: Practitioner | None, step: int | None) -> bool:
             (Practitioner.totp_last_step.is_(None)) | (Practitioner.totp_last_step < step),
         )
         .values(totp_last_step=step)
-        .returning(Practitioner.id)
+        .returning(Practitioner),
+        execution_options={"populate_existing": True},
     )
-    db.session.refresh(practitioner)
     return spent is not None
