@@ -35,7 +35,16 @@ def arrive(sid: str, raw_from: str | None, now: datetime) -> str:
     existing = find(sid)
     if existing is not None:
         return existing.last_twiml
-    call = Call(sid=sid, caller_number=caller_number(raw_from), started_at=now)
+    call = Call(sid=sid, caller_number=caller_number(raw_from), started_at=now, turn=0)
+    is_withheld = call.caller_number is None
+    is_open = hours.is_open(
+        hours.parse(current_app.config["DESK_OPENING_HOURS"]),
+        now,
+        current_app.config["DESK_TIMEZONE"],
+    )
+    step = flow.start(is_open, is_withheld)
+    # Moved on before it is stored, so that the greeting goes in with the row, not an UPDATE.
+    reply = _move_on(call, step, now)
     try:
         with db.session.begin_nested():
             db.session.add(call)
@@ -43,20 +52,14 @@ def arrive(sid: str, raw_from: str | None, now: datetime) -> str:
         # The same webhook is being answered by another worker right now.
         existing = find(sid)
         return existing.last_twiml if existing else twiml.render(flow.unavailable())
-    is_withheld = call.caller_number is None
-    is_open = hours.is_open(
-        hours.parse(current_app.config["DESK_OPENING_HOURS"]),
-        now,
-        current_app.config["DESK_TIMEZONE"],
-    )
     record(
         "call.started",
         call_id=call.id,
         data={"is_number_withheld": is_withheld, "is_open": is_open},
     )
-    step = flow.start(is_open, is_withheld)
     # Audited only if the step hangs up; out of hours is said before a withheld number.
-    return _reply(call, step, now, "closed" if not is_open else "number_withheld")
+    _audit_move(call, step, "closed" if not is_open else "number_withheld")
+    return reply
 
 
 def answer(sid: str, turn: int | None, digits: str, now: datetime) -> str:
@@ -130,21 +133,34 @@ def _reply(call: Call, step: Step, now: datetime, reason_if_ended: str) -> str:
     """Move the call on to the step, remember the reply for repeats, and audit what changed."""
     # Every change to the call comes before its audit record, whose flush writes them in one
     # UPDATE rather than leaving the turn and reply to an UPDATE of their own at commit.
+    reply = _move_on(call, step, now)
+    _audit_move(call, step, reason_if_ended)
+    return reply
+
+
+def _move_on(call: Call, step: Step, now: datetime) -> str:
+    """Put the call at the step, and keep the reply that any repeat of this webhook gets."""
     call.flow_state = step.state
-    call.turn += 1
-    call.last_twiml = twiml.render(step, call.turn)
     if step.is_enqueued:
         call.status, call.queued_at = CallStatus.QUEUED, now
-        record("call.queued", call_id=call.id, practitioner_id=call.practitioner_id)
     elif step.is_hung_up:
         call.status = CallStatus.ENDED
+    call.turn += 1
+    call.last_twiml = twiml.render(step, call.turn)
+    return call.last_twiml
+
+
+def _audit_move(call: Call, step: Step, reason_if_ended: str) -> None:
+    """Audit a step that queued the call or ended it."""
+    if step.is_enqueued:
+        record("call.queued", call_id=call.id, practitioner_id=call.practitioner_id)
+    elif step.is_hung_up:
         record(
             "call.ended_by_desk",
             call_id=call.id,
             practitioner_id=call.practitioner_id,
             data={"reason": reason_if_ended},
         )
-    return call.last_twiml
 
 
 def note_queue(sid: str, queue_sid: str) -> None:
