@@ -21,7 +21,7 @@ most 60); each gunicorn worker holds under 150 MB resident after the run.
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,18 +123,27 @@ def parser() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(
         prog="python -m bench.ivr", description=__doc__.split("\n\n")[0]
     )
-    options.add_argument("--calls", type=int, default=300, help="calls measured (default 300)")
     options.add_argument(
-        "--concurrency", type=int, default=16, help="calls in progress at once (default 16)"
+        "--calls", type=positive(int), default=300, help="calls measured (default 300)"
     )
     options.add_argument(
-        "--rate", type=float, help="requests a second, paced open loop (default: flat out)"
+        "--concurrency",
+        type=positive(int),
+        default=16,
+        help="calls in progress at once (default 16)",
     )
-    options.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    options.add_argument(
+        "--rate",
+        type=positive(float),
+        help="requests a second, paced open loop (default: flat out)",
+    )
+    options.add_argument(
+        "--workers", type=positive(int), default=4, help="gunicorn workers (default 4)"
+    )
     options.add_argument(
         "--worker-class", choices=("sync", "gthread"), default="sync", help="(default sync)"
     )
-    options.add_argument("--threads", type=int, default=1, help="per worker (default 1)")
+    options.add_argument("--threads", type=positive(int), default=1, help="per worker (default 1)")
     options.add_argument(
         "--warmup", type=int, default=20, help="calls each server gets first, unmeasured"
     )
@@ -144,6 +153,18 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--fresh", action="store_true", help="remake the benchmark database")
     options.add_argument("--json", action="store_true", help="one JSON object, not a table")
     return options
+
+
+def positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
+    """An argparse type: a number of `kind` above zero."""
+
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text} is not above zero")
+        return value
+
+    return parse
 
 
 def progress(message: str) -> None:
