@@ -21,9 +21,12 @@ most 60); each gunicorn worker holds under 150 MB resident after the run.
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import sqlalchemy as sa
 
 from bench import callers
 from bench.database import BENCH_CONFIG, SERVED_DATABASE_VARIABLE, bench_app
@@ -78,18 +81,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     desk_environ = {**environ, SERVED_DATABASE_VARIABLE: uri}
     results = {
         "floor": measure("floor", FLOOR_APP, environ, workers, warmup, measured, args),
-        "desk": measure("desk", DESK_APP, desk_environ, workers, warmup, measured, args),
+        "desk": measure("desk", DESK_APP, desk_environ, workers, warmup, measured, args, uri),
     }
     report(args, workers, results, uri, (load_before, os.getloadavg()[0]))
 
 
 @dataclass(frozen=True)
 class Measured:
-    """A server's run, its workers' resident memory after it, and the CPU they spent on it."""
+    """A server's run, its workers' resident memory after it, and the CPU spent on it."""
 
     run: Run
     rss_kib: list[int]
-    cpu_seconds: float
+    # CPU seconds by where they were spent: gunicorn's workers, PostgreSQL, the driver.
+    cpu_seconds: dict[str, float]
 
 
 def measure(
@@ -100,6 +104,7 @@ def measure(
     warmup: list[callers.Caller],
     measured: list[callers.Caller],
     args: argparse.Namespace,
+    database: str | None = None,
 ) -> Measured:
     """Serve `wsgi` under gunicorn, warm it up flat out, then drive the measured calls at it."""
     token = str(BENCH_CONFIG["TWILIO_AUTH_TOKEN"])
@@ -108,15 +113,43 @@ def measure(
         drive(served.url, token, warmup, workers.count * workers.threads, None)
         pids = served.worker_pids()
         progress(f"{name}: workers {', '.join(map(str, pids))} (py-spy record -p PID profiles one)")
-        cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        # The connections the warm-up opened serve the run: their backends' CPU is the database's.
+        backends = database_backends(database) if database else []
+        before = cpu_by_place(pids, backends)
         run = drive(served.url, token, measured, args.concurrency, args.rate)
         if served.worker_pids() != pids:
             # A worker gunicorn replaced (timed out, crashed) took its CPU count with it.
             progress(f"{name}: WARNING gunicorn replaced a worker during the run")
-        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        cpu = {
+            place: seconds - before[place]
+            for place, seconds in cpu_by_place(pids, backends).items()
+        }
         rss = [resident_kib(pid) for pid in served.worker_pids()]
     progress(f"{name}: {len(run.sent):,} requests in {run.seconds:.1f}s")
     return Measured(run, rss, cpu)
+
+
+def cpu_by_place(workers: list[int], backends: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by the workers, the database's backends and this driver."""
+    return {
+        "workers": sum(cpu_seconds(pid) for pid in workers),
+        "database": sum(cpu_seconds(pid) for pid in backends),
+        "driver": time.process_time(),
+    }
+
+
+def database_backends(uri: str) -> list[int]:
+    """The PostgreSQL backends connected to the database now (on this machine, else no CPU)."""
+    engine = sa.create_engine(uri)
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).all()
+    engine.dispose()
+    return list(pids)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -229,8 +262,7 @@ def report(
         f"  sent late, p99: desk {desk['late_p99_ms']:.1f} ms, floor {floor['late_p99_ms']:.1f} ms"
         " (more than a few ms: the server, or the driver, fell behind the pace, and each step's"
         " latency carries the backlog; `p99 sent` is from sending)",
-        f"  worker CPU per request: desk {desk['worker_cpu_ms_per_request']:.1f} ms, "
-        f"floor {floor['worker_cpu_ms_per_request']:.1f} ms (the PIN's argon2 lanes included)",
+        f"  CPU per request, ms: desk {cpu_line(desk)}; floor {cpu_line(floor)}",
         f"  worker RSS after the run, MiB (target < {RSS_TARGET_MIB:g}): "
         f"desk {mib_list(desk['worker_rss_mib'])}; floor {mib_list(floor['worker_rss_mib'])}",
         f"  the targets are for --rate {TARGET_RATE}; latency runs from when a request fell due "
@@ -294,8 +326,11 @@ def summary(measured: Measured) -> dict[str, Any]:
             "from_send": percentiles([s.seconds - s.late_seconds for s in run.sent]),
         },
         "worker_rss_mib": [round(kib / 1024, 1) for kib in measured.rss_kib],
-        # Less swayed by other work on the machine than any latency: what capacity depends on.
-        "worker_cpu_ms_per_request": measured.cpu_seconds * 1000 / max(1, len(run.sent)),
+        # Less swayed by other work on the machine than any latency, and what capacity rests on.
+        "cpu_ms_per_request": {
+            place: seconds * 1000 / max(1, len(run.sent))
+            for place, seconds in measured.cpu_seconds.items()
+        },
     }
 
 
@@ -309,6 +344,14 @@ def judge(step: str, found: dict[str, Any]) -> tuple[str, bool]:
     return f"p99 < {STEP_P99_TARGET_MS:g} ms, <= {FLOOR_RATIO_TARGET:g}x floor", bool(
         found["p99_ms"] < STEP_P99_TARGET_MS and found["p99_over_floor"] <= FLOOR_RATIO_TARGET
     )
+
+
+def cpu_line(server: dict[str, Any]) -> str:
+    """Where a server's CPU per request went, and the cores that makes at the target rate."""
+    places = server["cpu_ms_per_request"]
+    total = sum(places.values())
+    spent = " + ".join(f"{place} {ms:.1f}" for place, ms in places.items())
+    return f"{spent} = {total:.1f} ({total * TARGET_RATE / 1000:.2f} cores at {TARGET_RATE}/s)"
 
 
 def mib_list(values: list[float]) -> str:
