@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.driver import Pacer, TimedLine
+from bench.ivr.driver import Pacer, TimedLine
 from bench.server import Answer
 
 

@@ -1,49 +1,14 @@
-"""The IVR's webhooks under gunicorn on PostgreSQL: latency per step, beside a bare Flask floor.
-
-    python -m bench.ivr --calls 300 --concurrency 16 [--rate 100] [--workers 4]
-                        [--worker-class sync|gthread] [--threads 1] [--warmup 20]
-                        [--database bench_ivr] [--fresh] [--json]
-
-Whole calls (dial; key the ID, PIN and token code; wait once in the queue; hang up) are sent
-as Twilio would, signed, by threads of this process to the desk served by gunicorn in processes
-of its own, production-like: real argon2 costs, the local telephony adapter in place of Twilio's
-REST API, rate limits off since one machine plays every caller. The same calls then go to the
-floor (bench/floor.py): a bare Flask endpoint answering fixed TwiML under the same gunicorn
-settings. Flat out by default; `--rate` paces requests open loop and times each from when it
-fell due. Callers are seeded once in the database `bench_ivr` and reused; `--fresh` remakes it.
-
-Targets (issue 6), on a 2-core machine at 100 requests a second: every step that hashes nothing
-answers within 25 ms at the 99th percentile and within 2x the floor's 99th percentile; the PIN
-step, which carries the argon2 cost on purpose, takes 20 to 60 ms (p50 at least 20, p99 at
-most 60); each gunicorn worker holds under 150 MB resident after the run.
-"""
+"""The IVR benchmark's results: each step against its target and the floor, as a table or JSON."""
 
 import argparse
 import os
-import sys
-import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
-from bench import callers
-from bench.database import BENCH_CONFIG, SERVED_DATABASE_VARIABLE, bench_app
-from bench.driver import STEPS, Run, drive
+from bench.ivr.driver import STEPS, Run
 from bench.report import emit, machine, percentiles
-from bench.server import (
-    Workers,
-    cpu_seconds,
-    environment_without_desk_settings,
-    gunicorn,
-    resident_kib,
-)
-from desk.extensions import db
+from bench.server import Workers
 
-DATABASE = "bench_ivr"
-FLOOR_APP = "bench.floor:create_app()"
-DESK_APP = "bench.database:served_app()"
 HASHING_STEPS = {"pin"}
 STEP_P99_TARGET_MS = 25.0
 FLOOR_RATIO_TARGET = 2.0
@@ -64,28 +29,6 @@ STEP_NAMES = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Run the IVR benchmark and print its report."""
-    args = parser().parse_args(argv)
-    load_before = os.getloadavg()[0]
-    workers = Workers(args.workers, args.worker_class, args.threads)
-    app = bench_app(args.database, fresh=args.fresh)
-    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
-    with app.app_context():
-        callers.seed(args.warmup + args.calls)
-        callers.ready()
-        db.engine.dispose()
-    everyone = [callers.caller(n) for n in range(args.warmup + args.calls)]
-    warmup, measured = everyone[: args.warmup], everyone[args.warmup :]
-    environ = environment_without_desk_settings()
-    desk_environ = {**environ, SERVED_DATABASE_VARIABLE: uri}
-    results = {
-        "floor": measure("floor", FLOOR_APP, environ, workers, warmup, measured, args),
-        "desk": measure("desk", DESK_APP, desk_environ, workers, warmup, measured, args, uri),
-    }
-    report(args, workers, results, uri, (load_before, os.getloadavg()[0]))
-
-
 @dataclass(frozen=True)
 class Measured:
     """A server's run, its workers' resident memory after it, and the CPU spent on it."""
@@ -94,114 +37,6 @@ class Measured:
     rss_kib: list[int]
     # CPU seconds by where they were spent: gunicorn's workers, PostgreSQL, the driver.
     cpu_seconds: dict[str, float]
-
-
-def measure(
-    name: str,
-    wsgi: str,
-    environ: dict[str, str],
-    workers: Workers,
-    warmup: list[callers.Caller],
-    measured: list[callers.Caller],
-    args: argparse.Namespace,
-    database: str | None = None,
-) -> Measured:
-    """Serve `wsgi` under gunicorn, warm it up flat out, then drive the measured calls at it."""
-    token = str(BENCH_CONFIG["TWILIO_AUTH_TOKEN"])
-    with gunicorn(wsgi, environ, workers) as served:
-        progress(f"{name}: {len(warmup)} calls to warm up, then {len(measured)} measured")
-        drive(served.url, token, warmup, workers.count * workers.threads, None)
-        pids = served.worker_pids()
-        progress(f"{name}: workers {', '.join(map(str, pids))} (py-spy record -p PID profiles one)")
-        # The connections the warm-up opened serve the run: their backends' CPU is the database's.
-        backends = database_backends(database) if database else []
-        before = cpu_by_place(pids, backends)
-        run = drive(served.url, token, measured, args.concurrency, args.rate)
-        if served.worker_pids() != pids:
-            # A worker gunicorn replaced (timed out, crashed) took its CPU count with it.
-            progress(f"{name}: WARNING gunicorn replaced a worker during the run")
-        cpu = {
-            place: seconds - before[place]
-            for place, seconds in cpu_by_place(pids, backends).items()
-        }
-        rss = [resident_kib(pid) for pid in served.worker_pids()]
-    progress(f"{name}: {len(run.sent):,} requests in {run.seconds:.1f}s")
-    return Measured(run, rss, cpu)
-
-
-def cpu_by_place(workers: list[int], backends: list[int]) -> dict[str, float]:
-    """CPU seconds used so far by the workers, the database's backends and this driver."""
-    return {
-        "workers": sum(cpu_seconds(pid) for pid in workers),
-        "database": sum(cpu_seconds(pid) for pid in backends),
-        "driver": time.process_time(),
-    }
-
-
-def database_backends(uri: str) -> list[int]:
-    """The PostgreSQL backends connected to the database now (on this machine, else no CPU)."""
-    engine = sa.create_engine(uri)
-    with engine.connect() as connection:
-        pids = connection.scalars(
-            sa.text(
-                "SELECT pid FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).all()
-    engine.dispose()
-    return list(pids)
-
-
-def parser() -> argparse.ArgumentParser:
-    options = argparse.ArgumentParser(
-        prog="python -m bench.ivr", description=__doc__.split("\n\n")[0]
-    )
-    options.add_argument(
-        "--calls", type=positive(int), default=300, help="calls measured (default 300)"
-    )
-    options.add_argument(
-        "--concurrency",
-        type=positive(int),
-        default=16,
-        help="calls in progress at once (default 16)",
-    )
-    options.add_argument(
-        "--rate",
-        type=positive(float),
-        help="requests a second, paced open loop (default: flat out)",
-    )
-    options.add_argument(
-        "--workers", type=positive(int), default=4, help="gunicorn workers (default 4)"
-    )
-    options.add_argument(
-        "--worker-class", choices=("sync", "gthread"), default="sync", help="(default sync)"
-    )
-    options.add_argument("--threads", type=positive(int), default=1, help="per worker (default 1)")
-    options.add_argument(
-        "--warmup", type=int, default=20, help="calls each server gets first, unmeasured"
-    )
-    options.add_argument(
-        "--database", default=DATABASE, help=f"on the benchmarks' server (default {DATABASE})"
-    )
-    options.add_argument("--fresh", action="store_true", help="remake the benchmark database")
-    options.add_argument("--json", action="store_true", help="one JSON object, not a table")
-    return options
-
-
-def positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
-    """An argparse type: a number of `kind` above zero."""
-
-    def parse(text: str) -> Any:
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{text} is not above zero")
-        return value
-
-    return parse
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def report(
@@ -356,7 +191,3 @@ def cpu_line(server: dict[str, Any]) -> str:
 
 def mib_list(values: list[float]) -> str:
     return ", ".join(f"{value:.0f}" for value in values) or "none"
-
-
-if __name__ == "__main__":
-    main()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pyotp
 import requests
 
-from bench.callers import PIN, TOKEN_SECRET, Caller
+from bench.ivr.callers import PIN, TOKEN_SECRET, Caller
 from bench.server import Answer, Http
 from ivr import flow
 from ivr.simulator import DeskError, Twilio

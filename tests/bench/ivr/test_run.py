@@ -6,8 +6,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench import ivr
 from bench.database import SERVER_URL
+from bench.ivr.driver import STEPS
+from bench.ivr.results import ALL_BUT_PIN
+from bench.ivr.run import main
 from tests.conftest import TEST_DATABASE
 
 DATABASE = f"{TEST_DATABASE}_bench_ivr"
@@ -17,17 +19,17 @@ def test_every_call_is_queued_and_every_step_timed_on_the_desk_and_the_floor(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     smallest = ("--calls", "3", "--warmup", "1", "--concurrency", "2", "--workers", "1")
-    ivr.main([*smallest, "--database", DATABASE, "--fresh", "--json"])
+    main([*smallest, "--database", DATABASE, "--fresh", "--json"])
     result = json.loads(capsys.readouterr().out)
 
     for server in ("desk", "floor"):
         assert result[server]["failed_calls"] == 0, result[server]["failures"]
-        assert result[server]["requests"] == 3 * len(ivr.STEPS)
+        assert result[server]["requests"] == 3 * len(STEPS)
         assert len(result[server]["worker_rss_mib"]) == 1
     steps = result["desk"]["steps"]
     assert {step: found["requests"] for step, found in steps.items()} == {
-        **dict.fromkeys(ivr.STEPS, 3),
-        ivr.ALL_BUT_PIN: 3 * (len(ivr.STEPS) - 1),
+        **dict.fromkeys(STEPS, 3),
+        ALL_BUT_PIN: 3 * (len(STEPS) - 1),
     }
     assert steps["pin"]["target"].startswith("p50 >= 20")
 

@@ -1,6 +1,6 @@
 """The floor: a bare Flask endpoint answering fixed TwiML, the least any webhook can cost.
 
-Served by gunicorn as the desk is (`gunicorn 'bench.floor:create_app()'`) and driven the same
+Served by gunicorn as the desk is (`gunicorn 'bench.ivr.floor:create_app()'`) and driven the same
 way, it measures what Flask, gunicorn, HTTP and the driver take on their own; each IVR step is
 judged against it.
 """
