@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from faker.providers.address.en_GB import Provider as AddressWords
 from faker.providers.person.en_GB import Provider as PersonWords
 
+from desk.records import contactpoint
 from desk.records.models import (
     ContactKind,
     Gender,
@@ -42,6 +43,10 @@ FOSTER_CARER = 0.04
 FATHER = 0.7
 MIDDLE_NAME = 0.5
 FLAT = 0.10
+
+# Every fiftieth child comes with a ContactPoint number, as from a source that already holds
+# them; the importer assigns the rest.
+NUMBERED_EVERY = 50
 
 # Family and given names that differ in spelling but share a sound key, so that searches by
 # sound find more than one spelling.
@@ -125,7 +130,11 @@ def children(count: int, *, seed: int, today: date) -> Iterator[dict[str, Any]]:
     """`count` synthetic children as import-format objects, the same for the same seed and day."""
     make = _Children(seed, today)
     for n in range(1, count + 1):
-        yield make.child(f"SYN-{seed}-{n:07d}")
+        child = make.child(f"SYN-{seed}-{n:07d}")
+        number = _given_number(seed, n)
+        if number:
+            child["contactpoint_id"] = number
+        yield child
 
 
 def lines(count: int, *, seed: int, today: date) -> Iterator[str]:
@@ -262,6 +271,21 @@ class _Children:
         """A street as Faker makes one: a first or family name and a suffix."""
         name = self.pick(FIRST_NAMES) if self.random() < 0.5 else self.surname()
         return f"{name} {self.pick(STREET_SUFFIXES)}"
+
+
+def _given_number(seed: int, n: int) -> str | None:
+    """The ContactPoint number the nth child comes with, if any.
+
+    Made from the seed and the child's place alone, so a child keeps its number whatever the
+    day; seeds a hundred apart share numbers. Starting with 0, which the importer never
+    draws, a given number is never one the importer has already assigned to another child.
+    """
+    place, rest = divmod(n, NUMBERED_EVERY)
+    if rest or place >= 1_000_000:
+        return None
+    first_nine = f"0{seed % 100:02d}{place:06d}"
+    check = contactpoint.check_digit(first_nine)
+    return None if check is None else f"{first_nine}{check}"
 
 
 def _family(kind: str, name: str, relationship: str, phone: str) -> dict[str, Any]:
