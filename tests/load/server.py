@@ -85,8 +85,8 @@ def gunicorn(uri: str, workers: int) -> Iterator[str]:
             try:
                 if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # still starting: on a busy machine a worker may take seconds to boot
             assert time.monotonic() - started < 30, "gunicorn did not start in 30 seconds"
             time.sleep(0.2)
         yield url
