@@ -1,9 +1,11 @@
 """The desk under gunicorn, as a deployment runs it, and an HTTP client for its webhooks."""
 
 import os
+import signal
 import socket
 import subprocess  # nosec B404 - starts this checkout's own gunicorn and flask
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,44 +61,51 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(uri: str, workers: int) -> Iterator[str]:
-    """The desk under gunicorn on 127.0.0.1, on the database at `uri`: its URL; stopped after."""
+    """The desk under gunicorn on 127.0.0.1, on the database at `uri`: its URL; stopped after.
+
+    Its log goes to a file, not a pipe: a pipe nobody reads fills up with the tracebacks of
+    failing requests, and then every worker blocks writing to it.
+    """
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed arguments, our own gunicorn
-        [
-            str(BIN / "gunicorn"),
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=server_environment(uri),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        started = time.monotonic()
-        while True:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # still starting: on a busy machine a worker may take seconds to boot
-            assert time.monotonic() - started < 30, "gunicorn did not start in 30 seconds"
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed arguments, our own gunicorn
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=server_environment(uri),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+            started = time.monotonic()
+            while True:
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise AssertionError(f"gunicorn exited:\n{log.read().decode()}")
+                try:
+                    if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass  # still starting: on a busy machine a worker may take seconds to boot
+                assert time.monotonic() - started < 30, "gunicorn did not start in 30 seconds"
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.send_signal(signal.SIGINT)  # quick shutdown: the test is done with it
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
 
 
 def audit_verify(uri: str) -> subprocess.CompletedProcess[str]:
