@@ -86,6 +86,17 @@ class Operator:
         self.refused += 1
         return None
 
+    def take(self, public_id: str) -> str:
+        """Take this call, which must be waiting in the queue's rows: the call's page."""
+        rows = self.get("/console/queue/rows").text
+        action = f"/console/calls/{public_id}/take"
+        if f'action="{action}"' not in rows:
+            raise Unexpected("the call is not in the queue")
+        landed = self.post(action, {}, csrf(rows))
+        if not landed.startswith("/console/calls/"):
+            raise Unexpected(f"taking the call led to {landed}")
+        return landed
+
     def handle(self, page: str) -> None:
         """Identity, purpose, a search, open the record found, read an item back, wrap up."""
         token = csrf(self.get(page).text)
