@@ -1,7 +1,6 @@
 """`flask records …`: load the children index from files, or fill it with synthetic children."""
 
 import getpass
-import json
 import random
 import time
 from collections.abc import Iterator
@@ -51,15 +50,15 @@ def import_command(file: Path) -> None:
 def generate_command(count: int, seed: int, out: Path | None) -> None:
     """Make synthetic children and load them, or write them to an import file."""
     today = today_in_england()
-    children = generate.children(count, seed=seed, today=today)
     with _progress(count, "Generating children", unit="children") as bar:
         if out is not None:
             with out.open("w", encoding="utf-8") as file:
-                for child in children:
-                    file.write(json.dumps(child, ensure_ascii=False) + "\n")
+                for line in generate.lines(count, seed=seed, today=today):
+                    file.write(line)
                     bar.update(1)
             click.echo(f"Wrote {count:,} children to {out}.")
             return
+        children = generate.children(count, seed=seed, today=today)
         # Loaded through the importer, so generated data takes the one way in that files take.
         entries = (
             _counted(parse_entry(child, n, today), bar) for n, child in enumerate(children, start=1)
@@ -90,7 +89,10 @@ def _progress(
         done = bar.pos / scale
         return f"{done / elapsed:,.1f} {unit}/s" if elapsed > 1 else ""
 
-    with click.progressbar(length=total, label=label, item_show_func=rate) as bar:
+    # Redrawn every 0.1%: drawing each step would cost more than the work.
+    with click.progressbar(
+        length=total, label=label, item_show_func=rate, update_min_steps=max(1, total // 1000)
+    ) as bar:
         yield bar
 
 
