@@ -17,23 +17,13 @@ from desk.audit.service import record
 from desk.extensions import db
 from desk.records import staging
 from desk.records.parse import ChildEntry, parse_line
+from desk.records.staging import BadLine
 from desk.types import utcnow
 
 # Children staged per round trip: big enough to be quick, small enough to keep memory flat.
 CHUNK = 5000
 # Bad lines listed in full; beyond this an import says only how many more there are.
 MAX_REPORTED = 1000
-
-
-@dataclass(frozen=True)
-class BadLine:
-    """A line of the file that cannot be imported, and why."""
-
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -127,7 +117,7 @@ def _stage_and_merge(
         phase("Checking the file against itself and the index")
         clash_count, clashes = stage.problems(MAX_REPORTED)
         if bad_count or clash_count:
-            bad += [BadLine(clash.line, clash.reason) for clash in clashes]
+            bad += clashes
             bad.sort(key=lambda line: line.line)
             return ImportSummary(
                 added=0,

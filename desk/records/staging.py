@@ -119,11 +119,14 @@ ids = sa.Table(
 
 
 @dataclass(frozen=True)
-class Problem:
-    """A line that cannot be imported, found by looking at the file or the index as a whole."""
+class BadLine:
+    """A line of the file that cannot be imported, and why."""
 
     line: int
     reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -167,20 +170,20 @@ class Stage:
         self._write(names, name_rows)
         self._write(contacts, contact_rows)
 
-    def problems(self, limit: int) -> tuple[int, list[Problem]]:
+    def problems(self, limit: int) -> tuple[int, list[BadLine]]:
         """How many lines clash with each other or the index, and the first `limit` of them."""
         for table in (children, names, contacts):
             # Temporary tables are never analysed by autovacuum; the planner needs their size.
             self._analyze(table)
-        found: list[Problem] = []
+        found: list[BadLine] = []
         total = 0
         for query, reason in _clashes():
             total += self._count(sa.select(sa.func.count()).select_from(query))
             for row in self.connection.execute(
                 sa.select(query).order_by(query.c.line).limit(limit)
             ):
-                found.append(Problem(row.line, reason(row)))
-        found.sort(key=lambda problem: problem.line)
+                found.append(BadLine(row.line, reason(row)))
+        found.sort(key=lambda bad: bad.line)
         return total, found[:limit]
 
     def merge(self, rng: random.Random, now: datetime) -> Merged:
