@@ -1,15 +1,26 @@
-"""Calls for a benchmark's operator to search in: taken, identity confirmed, purpose recorded.
+"""The benchmark's operator: calls taken one after another, and lookups timed inside them.
 
-Made through the console's own services, so that a search inside one is a search as the desk
-makes it. Only the IVR's part is skipped: each call is stored as verification leaves it, queued.
+Calls are taken, the caller confirmed and the purpose recorded through the console's own
+services, so that a search inside one is a search as the desk makes it. Only the IVR's part is
+skipped: each call is stored as verification leaves it, queued.
 """
 
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event
 
 from desk.console import handling as handlings
-from desk.console.models import Purpose, WrapUp
+from desk.console import lookup
+from desk.console.models import Handling, Purpose, WrapUp
 from desk.extensions import db
+from desk.records.search import Criteria
 from desk.staff import accounts
 from desk.staff.models import Role, Staff
 from desk.types import utcnow
@@ -87,3 +98,101 @@ def wrap_up(operator: Staff, public_id: str) -> None:
     held = handlings.active_handling(operator, public_id)
     handlings.wrap_up(operator, held, WrapUp.INFORMATION_GIVEN, "", utcnow())
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A statement as the driver was given it, and how long the driver took over it."""
+
+    sql: str
+    parameters: Any
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LookupProfile:
+    """Where one lookup's time went: its statements' round trips, its commit, and the rest."""
+
+    statements: int  # besides the commit
+    statement_seconds: float
+    commit_seconds: float
+    total_seconds: float
+
+
+class BenchOperator:
+    """The benchmark's operator, searching inside calls taken one after another."""
+
+    def __init__(self, operator_id: int, practitioner_id: str) -> None:
+        self.operator_id, self.practitioner_id = operator_id, practitioner_id
+        self.public_id: str | None = None
+        self.searches_left = 0
+
+    def _operator(self) -> Staff:
+        operator = db.session.get(Staff, self.operator_id)
+        assert operator is not None
+        return operator
+
+    def lookup_seconds(self, criteria: Criteria) -> float:
+        """How long the search service and the commit take for these criteria."""
+        operator, held = self._request()
+        started = time.perf_counter()
+        lookup.search_index(operator, held, criteria, utcnow())
+        db.session.commit()
+        return time.perf_counter() - started
+
+    def lookup_profile(self, criteria: Criteria) -> LookupProfile:
+        """The lookup for these criteria taken apart: statements, commit and the rest."""
+        operator, held = self._request()
+        with statements_sent() as sent:
+            started = time.perf_counter()
+            lookup.search_index(operator, held, criteria, utcnow())
+            committing = time.perf_counter()
+            db.session.commit()
+            ended = time.perf_counter()
+        return LookupProfile(
+            statements=len(sent),
+            statement_seconds=sum(statement.seconds for statement in sent),
+            commit_seconds=ended - committing,
+            total_seconds=ended - started,
+        )
+
+    def _request(self) -> tuple[Staff, Handling]:
+        """The operator and their call, as the console's search request has them at the service.
+
+        That is: a session of its own, the operator signed in, their call loaded.
+        """
+        if self.searches_left == 0:
+            self.finish()
+            self.public_id = ready_call(self._operator(), self.practitioner_id)
+            self.searches_left = current_app.config["DESK_SEARCHES_PER_CALL"]
+        self.searches_left -= 1
+        db.session.close()
+        operator = self._operator()
+        return operator, handlings.active_handling(operator, self.public_id or "")
+
+    def finish(self) -> None:
+        """Wrap up the call in hand, if any."""
+        if self.public_id is not None:
+            wrap_up(self._operator(), self.public_id)
+            self.public_id = None
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[Sent]]:
+    """The SQL statements sent meanwhile, with their parameters and how long each took."""
+    sent: list[Sent] = []
+    started: list[float] = []
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        sent.append(Sent(statement, parameters, time.perf_counter() - started.pop()))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "after_cursor_execute", after)

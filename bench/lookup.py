@@ -20,34 +20,40 @@ The forms take turns, search by search, so that a busy moment on the machine fal
 import argparse
 import os
 import random
+import re
+import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from bench import calls
+from bench.calls import BenchOperator, LookupProfile, bench_staff, statements_sent
 from bench.children import Query, Statement, load_children, note, sample_queries
 from bench.database import bench_app
 from bench.report import emit, machine, percentiles
-from desk.console import handling as handlings
-from desk.console import lookup
-from desk.console.models import Handling
 from desk.extensions import db
-from desk.records.search import Criteria, SearchForm, search
-from desk.staff.models import Staff
-from desk.types import utcnow
+from desk.records.search import SearchForm, search
 
 # What the desk is judged against at 11 million children, warm, for every search form.
 TARGET_P95_MS = 10.0
 TARGET_TIMES_SQL = 3.0
 # Whole lookups made before timing, per form, so that the audit log and the call's tables are
-# warm too, not only the children's.
-WARM_UP_LOOKUPS = 20
+# warm too, not only the children's; each is taken apart to see where its time goes.
+WARM_UP_LOOKUPS = 30
+
+
+@dataclass
+class FormRun:
+    """One search form's queries, their timings, and what was learnt about them."""
+
+    queries: list[Query]
+    lookups: list[float] = field(default_factory=list)
+    sqls: list[float] = field(default_factory=list)
+    profiles: list[LookupProfile] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -62,15 +68,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         load_children(name, url, args.children, args.seed)
         # Which children are searched for is no secret: seeded, reruns search for the same ones.
         rng = random.Random(args.seed)  # noqa: S311  # nosec B311
-        queries = {form: sample_queries(form, args.searches, rng) for form in SearchForm}
+        runs = {form: FormRun(sample_queries(form, args.searches, rng)) for form in SearchForm}
         with psycopg.connect(_driver_url(url), autocommit=True) as raw:
-            desk = Desk(*calls.bench_staff())
-            statements = warm_up(queries, desk, raw)
-            timings = measure(queries, desk, raw)
+            desk = BenchOperator(*bench_staff())
+            warm_up(runs, desk, raw)
+            measure(runs, desk, raw)
             desk.finish()
         db.session.remove()
         db.engine.dispose()
-    _report(args, name, url, queries, timings, statements, load_before)
+    _report(args, name, url, runs, load_before)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,71 +110,6 @@ def _driver_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-class Desk:
-    """The benchmark's operator, searching inside calls taken one after another."""
-
-    def __init__(self, operator_id: int, practitioner_id: str) -> None:
-        self.operator_id, self.practitioner_id = operator_id, practitioner_id
-        self.public_id: str | None = None
-        self.searches_left = 0
-
-    def _operator(self) -> Staff:
-        operator = db.session.get(Staff, self.operator_id)
-        assert operator is not None
-        return operator
-
-    def lookup_seconds(self, criteria: Criteria) -> float:
-        """How long the search service and the commit take for these criteria."""
-        operator, held = self._request()
-        started = time.perf_counter()
-        lookup.search_index(operator, held, criteria, utcnow())
-        db.session.commit()
-        return time.perf_counter() - started
-
-    def lookup_statements(self, criteria: Criteria) -> int:
-        """How many SQL statements the search service sends for these criteria, besides COMMIT."""
-        operator, held = self._request()
-        with statements_sent() as sent:
-            lookup.search_index(operator, held, criteria, utcnow())
-        db.session.commit()
-        return len(sent)
-
-    def _request(self) -> tuple[Staff, Handling]:
-        """The operator and their call, as the console's search request has them at the service.
-
-        That is: a session of its own, the operator signed in, their call loaded.
-        """
-        if self.searches_left == 0:
-            self.finish()
-            self.public_id = calls.ready_call(self._operator(), self.practitioner_id)
-            self.searches_left = current_app.config["DESK_SEARCHES_PER_CALL"]
-        self.searches_left -= 1
-        db.session.close()
-        operator = self._operator()
-        return operator, handlings.active_handling(operator, self.public_id or "")
-
-    def finish(self) -> None:
-        """Wrap up the call in hand, if any."""
-        if self.public_id is not None:
-            calls.wrap_up(self._operator(), self.public_id)
-            self.public_id = None
-
-
-@contextmanager
-def statements_sent() -> Iterator[list[Statement]]:
-    """The SQL statements sent meanwhile, with their parameters, as the driver is given them."""
-    sent: list[Statement] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-
-
 def sql_seconds(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> float:
     """How long the statements take sent straight through psycopg, rows fetched."""
     with raw.cursor() as cursor:
@@ -180,72 +121,75 @@ def sql_seconds(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -
 
 
 def warm_up(
-    queries: dict[SearchForm, list[Query]], desk: Desk, raw: psycopg.Connection[Any]
-) -> dict[SearchForm, int]:
-    """Run every query once, noting its SQL and results; then some whole lookups of each form.
-
-    Returns the most statements a lookup of each form sent.
-    """
+    runs: dict[SearchForm, FormRun], desk: BenchOperator, raw: psycopg.Connection[Any]
+) -> None:
+    """Run every query once, noting its SQL, results and plan; then whole lookups, taken apart."""
     note("Warming up...")
-    statements = {}
-    for form, form_queries in queries.items():
-        for query in form_queries:
+    for run in runs.values():
+        for query in run.queries:
             with statements_sent() as sent:
                 result = search(query.criteria)
-            query.statements = list(sent)
+            db.session.rollback()
+            query.statements = [(statement.sql, statement.parameters) for statement in sent]
             query.is_too_many = result.is_too_many
             query.is_listed = any(child.id == query.child_id for child in result.matches)
-            db.session.rollback()
             sql_seconds(raw, query.statements)
-        counts = [desk.lookup_statements(q.criteria) for q in form_queries[:WARM_UP_LOOKUPS]]
-        statements[form] = max(counts)
-    return statements
+        run.plan = plan(raw, run.queries[0].statements)
+        run.profiles = [desk.lookup_profile(q.criteria) for q in run.queries[:WARM_UP_LOOKUPS]]
+
+
+def plan(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> list[str]:
+    """How PostgreSQL ran the statements: EXPLAIN ANALYZE, one line a row."""
+    lines = []
+    with raw.cursor() as cursor:
+        for sql, parameters in statements:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters)
+            lines += [row[0] for row in cursor.fetchall()]
+    return lines
 
 
 def measure(
-    queries: dict[SearchForm, list[Query]], desk: Desk, raw: psycopg.Connection[Any]
-) -> dict[SearchForm, tuple[list[float], list[float]]]:
+    runs: dict[SearchForm, FormRun], desk: BenchOperator, raw: psycopg.Connection[Any]
+) -> None:
     """Each query timed as a whole lookup and as its bare SQL, the forms taking turns."""
-    timings: dict[SearchForm, tuple[list[float], list[float]]] = {f: ([], []) for f in queries}
-    rounds = max(len(q) for q in queries.values())
+    rounds = max(len(run.queries) for run in runs.values())
     for n in range(rounds):
-        for form, form_queries in queries.items():
-            if n < len(form_queries):
-                lookups, sqls = timings[form]
-                lookups.append(desk.lookup_seconds(form_queries[n].criteria))
-                sqls.append(sql_seconds(raw, form_queries[n].statements))
+        for run in runs.values():
+            if n < len(run.queries):
+                run.lookups.append(desk.lookup_seconds(run.queries[n].criteria))
+                run.sqls.append(sql_seconds(raw, run.queries[n].statements))
         if (n + 1) % 100 == 0:
             note(f"Measured {n + 1:,} of {rounds:,} searches per form")
-    return timings
 
 
 def _report(
     args: argparse.Namespace,
     name: str,
     url: str,
-    queries: dict[SearchForm, list[Query]],
-    timings: dict[SearchForm, tuple[list[float], list[float]]],
-    statements: dict[SearchForm, int],
+    runs: dict[SearchForm, FormRun],
     load_before: tuple[float, float, float],
 ) -> None:
     forms: dict[str, Any] = {}
     rows = []
-    for form, (lookups, sqls) in timings.items():
-        whole, floor = percentiles(lookups), percentiles(sqls)
+    for form, run in runs.items():
+        whole, floor = percentiles(run.lookups), percentiles(run.sqls)
         times_sql = {cut: whole[f"{cut}_ms"] / floor[f"{cut}_ms"] for cut in ("p50", "p95", "p99")}
         meets = whole["p95_ms"] < TARGET_P95_MS and times_sql["p95"] <= TARGET_TIMES_SQL
-        form_queries = queries[form]
-        listed = 100 * sum(q.is_listed for q in form_queries) / len(form_queries)
-        too_many = 100 * sum(q.is_too_many for q in form_queries) / len(form_queries)
+        parts = _parts(run.profiles)
+        indexes = _indexes(run.plan)
+        listed = 100 * sum(q.is_listed for q in run.queries) / len(run.queries)
+        too_many = 100 * sum(q.is_too_many for q in run.queries) / len(run.queries)
         forms[form.value] = {
-            "searches": len(lookups),
+            "searches": len(run.lookups),
             "lookup": whole,
             "sql": floor,
             "times_sql": times_sql,
-            "statements": statements[form],
+            "meets_targets": meets,
+            "lookup_parts_median_ms": parts,
+            "statements": max(profile.statements for profile in run.profiles),
+            "plan": run.plan,
             "listed_percent": listed,
             "too_many_percent": too_many,
-            "meets_targets": meets,
         }
         rows.append(
             [
@@ -254,10 +198,12 @@ def _report(
                 *floor.values(),
                 times_sql["p50"],
                 times_sql["p95"],
-                statements[form],
+                "met" if meets else "missed",
+                forms[form.value]["statements"],
+                *parts.values(),
+                ", ".join(indexes),
                 listed,
                 too_many,
-                "met" if meets else "missed",
             ]
         )
     result = {
@@ -281,16 +227,45 @@ def _report(
         "p99",
         "x SQL p50",
         "x SQL p95",
+        f"p95 < {TARGET_P95_MS:g} ms, <= {TARGET_TIMES_SQL:g}x",
         "statements",
+        "in them ms",
+        "commit ms",
+        "rest ms",
+        "indexes",
         "listed %",
         "too many %",
-        f"p95 < {TARGET_P95_MS:g} ms, <= {TARGET_TIMES_SQL:g}x",
     ]
     title = (
         f"Lookup, warm: {args.searches:,} searches per form, {args.children:,} children "
-        f"({name}); load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after\n"
+        f"({name}); load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after.\n"
+        f"A lookup's statements (besides COMMIT), and the median ms in them, in the commit "
+        f"and in the rest (Python), over {WARM_UP_LOOKUPS} lookups taken apart.\n"
     )
     emit(title, columns, rows, result, as_json=args.json)
+
+
+def _parts(profiles: Sequence[LookupProfile]) -> dict[str, float]:
+    """Median milliseconds of a lookup in its statements, its commit, and the rest."""
+    return {
+        "statements": 1000 * statistics.median(p.statement_seconds for p in profiles),
+        "commit": 1000 * statistics.median(p.commit_seconds for p in profiles),
+        "rest": 1000
+        * statistics.median(
+            p.total_seconds - p.statement_seconds - p.commit_seconds for p in profiles
+        ),
+    }
+
+
+def _indexes(plan_lines: Sequence[str]) -> list[str]:
+    """The indexes a plan reads, and any table it reads whole."""
+    found: list[str] = []
+    for line in plan_lines:
+        for scanned in re.findall(r"(?:using (\w+))|(?:Seq Scan on (\w+))", line):
+            name = scanned[0] or f"SEQ SCAN {scanned[1]}"
+            if name not in found:
+                found.append(name)
+    return found
 
 
 if __name__ == "__main__":
