@@ -15,6 +15,13 @@ results are what callers get, and warm: every query has run once before it is ti
   parameters: the floor under the lookup.
 
 The forms take turns, search by search, so that a busy moment on the machine falls on all three.
+Before timing, some lookups of each form are taken apart (how many statements, and the median
+time in them, in the commit and in Python), and each form's first query is EXPLAIN ANALYZEd:
+the indexes it read are listed, its whole plan is in --json.
+
+`search_index` applies no rule of disclosure itself: a result list hides a shielded child's town
+when the call's page is drawn (`result_line`), and a record is filtered when it is opened
+(`disclosure.disclosable`). Neither is in the time measured here.
 """
 
 import argparse
@@ -70,10 +77,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         rng = random.Random(args.seed)  # noqa: S311  # nosec B311
         runs = {form: FormRun(sample_queries(form, args.searches, rng)) for form in SearchForm}
         with psycopg.connect(_driver_url(url), autocommit=True) as raw:
-            desk = BenchOperator(*bench_staff())
-            warm_up(runs, desk, raw)
-            measure(runs, desk, raw)
-            desk.finish()
+            operator = BenchOperator(*bench_staff())
+            warm_up(runs, operator, raw)
+            measure(runs, operator, raw)
+            operator.finish()
         db.session.remove()
         db.engine.dispose()
     _report(args, name, url, runs, load_before)
@@ -121,7 +128,7 @@ def sql_seconds(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -
 
 
 def warm_up(
-    runs: dict[SearchForm, FormRun], desk: BenchOperator, raw: psycopg.Connection[Any]
+    runs: dict[SearchForm, FormRun], operator: BenchOperator, raw: psycopg.Connection[Any]
 ) -> None:
     """Run every query once, noting its SQL, results and plan; then whole lookups, taken apart."""
     note("Warming up...")
@@ -135,7 +142,7 @@ def warm_up(
             query.is_listed = any(child.id == query.child_id for child in result.matches)
             sql_seconds(raw, query.statements)
         run.plan = plan(raw, run.queries[0].statements)
-        run.profiles = [desk.lookup_profile(q.criteria) for q in run.queries[:WARM_UP_LOOKUPS]]
+        run.profiles = [operator.lookup_profile(q.criteria) for q in run.queries[:WARM_UP_LOOKUPS]]
 
 
 def plan(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> list[str]:
@@ -149,14 +156,14 @@ def plan(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> list[
 
 
 def measure(
-    runs: dict[SearchForm, FormRun], desk: BenchOperator, raw: psycopg.Connection[Any]
+    runs: dict[SearchForm, FormRun], operator: BenchOperator, raw: psycopg.Connection[Any]
 ) -> None:
     """Each query timed as a whole lookup and as its bare SQL, the forms taking turns."""
     rounds = max(len(run.queries) for run in runs.values())
     for n in range(rounds):
         for run in runs.values():
             if n < len(run.queries):
-                run.lookups.append(desk.lookup_seconds(run.queries[n].criteria))
+                run.lookups.append(operator.lookup_seconds(run.queries[n].criteria))
                 run.sqls.append(sql_seconds(raw, run.queries[n].statements))
         if (n + 1) % 100 == 0:
             note(f"Measured {n + 1:,} of {rounds:,} searches per form")
