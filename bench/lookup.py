@@ -91,13 +91,21 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bench.lookup", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
-        "--children", type=_at_least(1), default=1_000_000, help="children in the index"
+        "--children",
+        type=_at_least(1),
+        default=1_000_000,
+        help="children in the index (default 1,000,000)",
     )
     parser.add_argument(
-        "--searches", type=_at_least(2), default=500, help="timed searches per search form"
+        "--searches",
+        type=_at_least(2),
+        default=500,
+        help="timed searches per search form (default 500)",
     )
     parser.add_argument("--database", help="benchmark database (default desk_bench_lookup_<N>)")
-    parser.add_argument("--seed", type=int, default=0, help="children and searches drawn")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="which children, and which to search for (default 0)"
+    )
     parser.add_argument("--fresh", action="store_true", help="drop the database and load anew")
     parser.add_argument("--json", action="store_true", help="one JSON object, for machines")
     return parser
