@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from bench.database import BENCH_CONFIG
 from desk.extensions import db
 from desk.records.models import Child, latest_adult_birth_date, today_in_england
 from desk.records.names import first_given_name
@@ -49,14 +48,9 @@ def load_children(name: str, url: str, count: int, seed: int) -> None:
         )
     else:
         note(f"Loading {count:,} children into {name}, once: later runs reuse them.")
-        environment = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DESK_ENV": "production",
-            "DESK_TELEPHONY": "twilio",  # never dialled: generating children makes no calls
-            "SECRET_KEY": str(BENCH_CONFIG["SECRET_KEY"]),
-            "DESK_TOTP_KEY": str(BENCH_CONFIG["DESK_TOTP_KEY"]),
-        }
+        # A development desk, as bench.load runs its import: it needs no keys, Redis or Twilio,
+        # none of which loading children uses.
+        environment = {**os.environ, "DESK_ENV": "development", "DATABASE_URL": url}
         command = [sys.executable, "-m", "flask", "--app", "wsgi", "records", "generate"]
         command += ["--count", str(count), "--seed", str(seed)]
         try:
