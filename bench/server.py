@@ -5,6 +5,7 @@ desk as production runs it: worker processes of their own, reached over HTTP.
 """
 
 import os
+import signal
 import socket
 import subprocess  # nosec B404 - starts this checkout's own gunicorn
 import sys
@@ -87,7 +88,7 @@ def gunicorn(
             _wait_until_healthy(server, url + health, log)
             yield Served(url, server.pid)
         finally:
-            server.terminate()
+            server.send_signal(signal.SIGINT)  # quick shutdown: whoever started it is done with it
             try:
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -140,7 +140,8 @@ SETTINGS = (
         "memory://",
         str,
         "Where rate limits are counted: `redis://127.0.0.1:6379/0` in production, so that "
-        "every worker shares the counts; `memory://` (one count per process) for a demo.",
+        "every worker shares the counts (`memory://` is refused there); `memory://` (one "
+        "count per process) for a development desk.",
     ),
     Setting(
         "DESK_SIGN_IN_RATE_LIMIT",
@@ -238,6 +239,18 @@ def check(config: Mapping[str, Any]) -> None:
     ):
         # The local adapter and its dev phone would let anyone on the web place desk calls.
         raise RuntimeError("DESK_TELEPHONY=local is for development desks and tests only")
+    if (
+        config["DESK_ENV"] != "development"
+        and config.get("RATELIMIT_ENABLED", True)
+        and str(config["DESK_RATE_LIMIT_STORAGE"]).startswith("memory://")
+    ):
+        # Each gunicorn worker would count alone, so N workers would allow N times every
+        # limit (and a restart would forget them): a PIN or password guesser's gain.
+        raise RuntimeError(
+            "DESK_RATE_LIMIT_STORAGE=memory:// counts in each worker alone: in production set "
+            "it to shared storage, e.g. redis://127.0.0.1:6379/0 "
+            "(or DESK_ENV=development for a local desk)"
+        )
     try:
         Fernet(config["DESK_TOTP_KEY"])
     except ValueError as error:

@@ -100,7 +100,6 @@ CHILDREN = [
 def load_children(entries: list[dict[str, Any]] = CHILDREN) -> None:
     """Import the children through the desk's own importer, and commit."""
     lines = [json.dumps(entry) for entry in entries]
-    checked = importer.check_lines(lines)
-    assert not checked.errors, checked.errors
-    importer.import_entries(importer.read_entries(lines), by="tests")
+    summary = importer.import_entries(importer.parse_lines(lines), by="tests")
+    assert not summary.errors, summary.errors
     db.session.commit()

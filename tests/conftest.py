@@ -48,14 +48,14 @@ class BoundSession(Session):
         return self.bind or super().get_bind(*args, **kwargs)
 
 
-def fresh_database(name: str) -> Flask:
-    """The desk on a new, empty database of this name, migrated to head."""
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+def fresh_database(name: str, server_url: str = ADMIN_URL) -> Flask:
+    """The desk on a new, empty database of this name, migrated to head, on the server."""
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         connection.execute(sa.text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    uri = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    uri = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
     with app.app_context():
         upgrade()

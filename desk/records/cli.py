@@ -1,11 +1,15 @@
 """`flask records …`: load the children index from files, or fill it with synthetic children."""
 
 import getpass
-import json
 import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+from click._termui_impl import ProgressBar
 from flask.cli import AppGroup
 
 from desk.extensions import db
@@ -28,8 +32,8 @@ def _by() -> str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
     """Add or update children from a JSON Lines file: every line, or none if one is bad."""
-    with click.progressbar(length=2 * file.stat().st_size, label=f"Importing {file}") as bar:
-        summary = importer.import_file(file, by=_by(), progress=bar.update)
+    with _progress(file.stat().st_size, f"Reading {file.name}", unit="MB", scale=1e6) as bar:
+        summary = importer.import_file(file, by=_by(), progress=bar.update, phase=_phase)
     _finish(summary, f"Imported {file}")
 
 
@@ -46,20 +50,54 @@ def import_command(file: Path) -> None:
 def generate_command(count: int, seed: int, out: Path | None) -> None:
     """Make synthetic children and load them, or write them to an import file."""
     today = today_in_england()
-    children = generate.children(count, seed=seed, today=today)
-    with click.progressbar(children, length=count, label="Generating children") as bar:
+    with _progress(count, "Generating children", unit="children") as bar:
         if out is not None:
             with out.open("w", encoding="utf-8") as file:
-                for child in bar:
-                    file.write(json.dumps(child, ensure_ascii=False) + "\n")
-            click.echo(f"\nWrote {count} children to {out}.")
+                for line in generate.lines(count, seed=seed, today=today):
+                    file.write(line)
+                    bar.update(1)
+            click.echo(f"Wrote {count:,} children to {out}.")
             return
+        children = generate.children(count, seed=seed, today=today)
         # Loaded through the importer, so generated data takes the one way in that files take.
-        entries = (parse_entry(child, n, today) for n, child in enumerate(bar, start=1))
+        entries = (
+            _counted(parse_entry(child, n, today), bar) for n, child in enumerate(children, start=1)
+        )
         # ContactPoint numbers are identifiers, not secrets: seeded, a demo index is repeatable.
         numbers = random.Random(seed)  # noqa: S311  # nosec B311
-        summary = importer.import_entries(entries, by=_by(), rng=numbers)
-    _finish(summary, f"Generated {count} children")
+        summary = importer.import_entries(entries, by=_by(), rng=numbers, phase=_phase)
+    _finish(summary, f"Generated {count:,} children")
+
+
+T = TypeVar("T")
+
+
+def _counted(item: T, bar: "ProgressBar[Any]") -> T:
+    bar.update(1)
+    return item
+
+
+@contextmanager
+def _progress(
+    total: int, label: str, *, unit: str, scale: float = 1
+) -> Iterator["ProgressBar[Any]"]:
+    """A progress bar that shows the rate as well as the time left."""
+    started = time.monotonic()
+
+    def rate(_: object) -> str:
+        elapsed = time.monotonic() - started
+        done = bar.pos / scale
+        return f"{done / elapsed:,.1f} {unit}/s" if elapsed > 1 else ""
+
+    # Redrawn every 0.1%: drawing each step would cost more than the work.
+    with click.progressbar(
+        length=total, label=label, item_show_func=rate, update_min_steps=max(1, total // 1000)
+    ) as bar:
+        yield bar
+
+
+def _phase(name: str) -> None:
+    click.echo(f"\n{name}…", err=True)
 
 
 def _finish(summary: importer.ImportSummary, done: str) -> None:
@@ -68,10 +106,12 @@ def _finish(summary: importer.ImportSummary, done: str) -> None:
         click.echo("", err=True)
         for error in summary.errors:
             click.echo(error, err=True)
-        click.echo(f"{len(summary.errors)} bad lines: nothing imported.", err=True)
+        if summary.bad_lines > len(summary.errors):
+            click.echo(f"… and {summary.bad_lines - len(summary.errors):,} more.", err=True)
+        click.echo(f"{summary.bad_lines:,} bad lines: nothing imported.", err=True)
         raise SystemExit(1)
     db.session.commit()
-    click.echo(f"\n{done}: {summary.added} added, {summary.updated} updated.")
+    click.echo(f"{done}: {summary.added:,} added, {summary.updated:,} updated.")
 
 
 @records_cli.command("archive")

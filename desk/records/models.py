@@ -1,6 +1,5 @@
 """The children index: each child, the family names it is searched by, and who works with it."""
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -9,7 +8,6 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.extensions import Model
-from desk.records.names import first_given_name, name_key, phonetic_key
 from desk.types import UTCDateTime, enum_column, utcnow
 
 ARCHIVE_AGE = 18
@@ -77,8 +75,9 @@ class Child(Model):
     source_id: Mapped[str] = mapped_column(String(64))
     given_names: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
-    # Keys of the first given name and the current family name (see desk.records.names).
-    # Searches use the copies in child_names; the family key here ranks exact matches first.
+    # Keys of the first given name and the current family name (see desk.records.names),
+    # written by the importer. Searches use the copies in child_names; the family key here
+    # ranks exact matches first.
     given_key: Mapped[str] = mapped_column(String(200))
     given_phonetic: Mapped[str] = mapped_column(String(200))
     family_key: Mapped[str] = mapped_column(String(200))
@@ -110,22 +109,6 @@ class Child(Model):
         """Whether the desk may no longer find this child: archived, or 18 by `today`."""
         return self.archived_at is not None or self.date_of_birth <= latest_adult_birth_date(today)
 
-    def index_names(self, former_family_names: Iterable[str] = ()) -> None:
-        """Rebuild search keys and name rows; call after changing names, birth date or postcode."""
-        given = first_given_name(self.given_names)
-        self.given_key, self.given_phonetic = name_key(given), phonetic_key(given)
-        self.family_key, self.family_phonetic = (
-            name_key(self.family_name),
-            phonetic_key(self.family_name),
-        )
-        rows = [ChildName.of(self, self.family_name, is_former=False)]
-        seen = {self.family_key}
-        for former in former_family_names:
-            if name_key(former) not in seen:
-                seen.add(name_key(former))
-                rows.append(ChildName.of(self, former, is_former=True))
-        self.names = rows
-
     @property
     def former_family_names(self) -> list[str]:
         return [name.family_name for name in self.names if name.is_former]
@@ -138,8 +121,8 @@ class ChildName(Model):
     """A family name a child is found by, current or former, with what each search pairs it with.
 
     Date of birth, first given name and postcode are copied from the child so that every search
-    form is answered by one index on this table, at 11 million children. Only
-    `Child.index_names` writes these rows, from the child's own fields.
+    form is answered by one index on this table, at 11 million children. Only the importer
+    (desk.records.staging) writes these rows, from the child's own fields.
     """
 
     __tablename__ = "child_names"
@@ -166,19 +149,6 @@ class ChildName(Model):
     postcode_compact: Mapped[str | None] = mapped_column(String(7))
 
     child: Mapped[Child] = orm.relationship(back_populates="names")
-
-    @classmethod
-    def of(cls, child: Child, family_name: str, *, is_former: bool) -> "ChildName":
-        """A row finding `child` by `family_name`, with the child's other search columns."""
-        return cls(
-            family_name=family_name,
-            family_key=name_key(family_name),
-            family_phonetic=phonetic_key(family_name),
-            is_former=is_former,
-            given_phonetic=child.given_phonetic,
-            date_of_birth=child.date_of_birth,
-            postcode_compact=child.postcode_compact,
-        )
 
 
 class Contact(Model):

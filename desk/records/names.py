@@ -15,6 +15,7 @@ exact match, and the search asks for the sound match only.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import jellyfish
 
@@ -42,6 +43,8 @@ def letter_count(name: str) -> int:
     return sum(1 for char in name if unicodedata.category(char).startswith("L"))
 
 
+# Names repeat: an import of millions of children computes each common name's keys once.
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The name folded for exact comparison: no case, accents, spaces, apostrophes or hyphens."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
@@ -52,6 +55,7 @@ def name_key(name: str) -> str:
     )
 
 
+@lru_cache(maxsize=1 << 16)
 def phonetic_key(name: str) -> str:
     """The name's sound (Metaphone of its exact key); names not in Latin letters match exactly."""
     key = name_key(name)

@@ -4,6 +4,8 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
 from desk.records import contactpoint, postcodes
@@ -157,7 +159,7 @@ def _contact(obj: Any, where: str) -> ContactEntry:
 
     kind = _choice(ContactKind, fields.get("kind"), f"{where}.kind")
     is_sensitive = _flag(fields.get("sensitive"), f"{where}.sensitive")
-    if is_sensitive and fields.get("basis") not in set(SensitiveBasis):
+    if is_sensitive and fields.get("basis") not in _values(SensitiveBasis):
         raise ValueError(f"{where}: a sensitive service must give basis consent or in_need")
     contact = ContactEntry(
         kind=kind,
@@ -221,8 +223,13 @@ def _name(value: Any, where: str) -> str:
     return name
 
 
+@cache
+def _values(enum: type[StrEnum]) -> frozenset[str]:
+    return frozenset(member.value for member in enum)
+
+
 def _choice(enum: type[E], value: Any, where: str) -> E:
-    if value not in set(enum):
+    if value not in _values(enum):
         allowed = ", ".join(member.value for member in enum)
         raise ValueError(f"{where} must be one of {allowed} (got {value!r})")
     return enum(value)

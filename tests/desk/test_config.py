@@ -1,8 +1,10 @@
 """Configuration from the environment, refusing to run without its keys in production."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from desk import config, create_app
 
@@ -47,6 +49,30 @@ def test_settings_are_parsed_from_the_environment(tmp_path: Path) -> None:
     assert loaded["DESK_THROTTLE_FAILURES"] == 4
     assert loaded["DESK_PUBLIC_URL"] == "https://d.example"
     assert loaded["SESSION_COOKIE_SECURE"] is True
+
+
+PRODUCTION = {"SECRET_KEY": "k", "DESK_TOTP_KEY": Fernet.generate_key().decode()}
+
+
+@pytest.mark.parametrize(
+    ("environ", "overrides", "is_refused"),
+    [
+        (PRODUCTION, {}, True),
+        (PRODUCTION, {"TESTING": True}, True),
+        ({**PRODUCTION, "DESK_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0"}, {}, False),
+        ({**PRODUCTION, "DESK_ENV": "development"}, {}, False),
+        (PRODUCTION, {"TESTING": True, "RATELIMIT_ENABLED": False}, False),
+    ],
+)
+def test_production_counts_rate_limits_in_storage_every_worker_shares(
+    tmp_path: Path, environ: dict[str, str], overrides: dict[str, Any], is_refused: bool
+) -> None:
+    settings = {**config.load(str(tmp_path), environ), **overrides}
+    if is_refused:
+        with pytest.raises(RuntimeError, match="memory:// counts in each worker alone"):
+            config.check(settings)
+    else:
+        config.check(settings)
 
 
 @pytest.mark.parametrize(

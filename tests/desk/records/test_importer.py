@@ -1,15 +1,19 @@
 """`flask records import`: every line checked first; a bad line anywhere and nothing is imported."""
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from desk.audit.models import AuditEvent
 from desk.extensions import db
-from desk.records import contactpoint
+from desk.records import contactpoint, importer
 from desk.records.importer import import_entries
 from desk.records.models import Child, ChildName, ContactKind
 from desk.records.parse import parse_entry
@@ -222,3 +226,89 @@ def test_an_import_with_errors_leaves_the_index_as_it_was_without_the_callers_he
     assert summary.errors and (summary.added, summary.updated) == (0, 0)
     # Nothing rolled back by the test: the importer undid its own work.
     assert (count(ctx, Child), count(ctx, AuditEvent)) == before
+
+
+def test_every_kind_of_bad_line_is_reported_in_one_run(app: Flask, tmp_path: Path) -> None:
+    make_child_committed(app, source_id="C-1", contactpoint_id="9434765919")
+    lines = [
+        child_line(source_id="C-2"),
+        child_line(source_id="C-3", contactpoint_id="9434765919"),  # the index's C-1 holds it
+        "{not json",
+        child_line(source_id="C-2"),
+    ]
+    code, output = run_import(app, write(tmp_path, *lines))
+    assert code == 1
+    assert [line for line in output.splitlines() if line.startswith("line ")] == [
+        "line 2: ContactPoint number 9434765919 is another child's",
+        "line 3: not JSON (Expecting property name enclosed in double quotes at column 2)",
+        "line 4: rochdale-ics C-2 is already on line 1",
+    ]
+    assert "3 bad lines: nothing imported" in output
+    assert count(app, Child) == 1
+
+
+def test_a_file_of_many_bad_lines_lists_the_first_and_counts_them_all(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "MAX_REPORTED", 3)
+    lines = [child_line(gender="f") for _ in range(4)] + [child_line(source_id="C-1")] * 2
+    code, output = run_import(app, write(tmp_path, *lines))
+    assert code == 1
+    reported = [line for line in output.splitlines() if line.startswith("line ")]
+    assert [line.split(":")[0] for line in reported] == ["line 1", "line 2", "line 3"]
+    assert "… and 2 more." in output
+    assert "5 bad lines: nothing imported" in output
+
+
+def test_a_drawn_number_already_taken_is_drawn_again(
+    ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = make_child(contactpoint_id="9434765919").contactpoint_id
+    # The first child draws the held number and the second a free one; the first draws
+    # again and gets the second's number, so one of them draws a third time.
+    draws = iter([held, "7688356016", "7688356016", "3742819984"])
+    monkeypatch.setattr(contactpoint, "new_number", lambda rng: next(draws))
+    first, second = child_line(), child_line()
+    summary = import_entries([parse_entry(first, 1), parse_entry(second, 2)], by="t")
+    assert (summary.added, summary.errors) == (2, ())
+    numbers = {
+        db.session.scalar(select(Child.contactpoint_id).where(Child.source_id == line["source_id"]))
+        for line in (first, second)
+    }
+    assert numbers == {"7688356016", "3742819984"}
+    assert next(draws, None) is None
+
+
+def schema(connection: sa.Connection) -> set[tuple[str, ...]]:
+    """Every index and constraint on the index's tables, as the database defines them."""
+    tables = ["children", "child_names", "contacts"]
+    indexes = connection.execute(
+        sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:t)"),
+        {"t": tables},
+    )
+    constraints = connection.execute(
+        sa.text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid::regclass::text = ANY(:t)"
+        ),
+        {"t": tables},
+    )
+    return {tuple(row) for row in [*indexes, *constraints]}
+
+
+def test_loading_an_empty_index_leaves_every_index_and_constraint_as_the_migrations_made_them(
+    ctx: Flask,
+) -> None:
+    before = schema(db.session.connection())
+    assert ("uq_children_contactpoint_id", "UNIQUE (contactpoint_id)") in before
+    summary = import_entries(
+        [parse_entry(child_line(), n) for n in range(1, 4)], by="t", rng=random.Random(1)
+    )
+    assert summary.added == 3
+    assert schema(db.session.connection()) == before
+    # And they are enforced again: a second child with a held number is refused by the database.
+    held = db.session.scalars(select(Child.contactpoint_id)).first()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(
+            sa.update(Child).where(Child.contactpoint_id != held).values(contactpoint_id=held)
+        )

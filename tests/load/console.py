@@ -1,0 +1,119 @@
+"""An operator at the console over HTTP, taking and handling calls as a browser would."""
+
+import random
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import pyotp
+import requests
+
+from tests.factories import STAFF_PASSWORD
+from tests.load.server import REQUEST_TIMEOUT
+
+
+class _Tokens(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        fields = dict(attrs)
+        if tag == "input" and fields.get("name") == "csrf_token" and fields.get("value"):
+            self.tokens.append(fields["value"] or "")
+
+
+def csrf(html: str) -> str:
+    finder = _Tokens()
+    finder.feed(html)
+    assert finder.tokens, "no CSRF token on the page"
+    return finder.tokens[0]
+
+
+class Unexpected(Exception):
+    """The desk answered an operator's step other than as the console's pages lead."""
+
+
+@dataclass
+class Operator:
+    """One operator at the console over HTTP, as a browser would use it."""
+
+    base: str
+    username: str
+    secret: str
+    session: requests.Session = field(default_factory=requests.Session)
+    wrapped: int = 0
+    refused: int = 0
+
+    def get(self, path: str, expect: int = 200) -> requests.Response:
+        r = self.session.get(self.base + path, allow_redirects=False, timeout=REQUEST_TIMEOUT)
+        if r.status_code != expect:
+            raise Unexpected(f"GET {path}: {r.status_code}, not {expect}")
+        return r
+
+    def post(self, path: str, data: dict[str, str], token: str) -> str:
+        """POST a form; the path it redirects to (every step answers with a redirect)."""
+        r = self.session.post(
+            self.base + path,
+            data={**data, "csrf_token": token},
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT,
+        )
+        if r.status_code != 302:
+            raise Unexpected(f"POST {path}: {r.status_code}, not a redirect")
+        return re.sub(r"^https?://[^/]+", "", r.headers["Location"])
+
+    def sign_in(self) -> None:
+        token = csrf(self.get("/sign-in").text)
+        details = {
+            "username": self.username,
+            "password": STAFF_PASSWORD,
+            "code": pyotp.TOTP(self.secret).now(),
+        }
+        if self.post("/sign-in", details, token) != "/":
+            raise Unexpected(f"{self.username} was not signed in")
+
+    def take_one(self) -> str | None:
+        """Take a call from the queue's rows: the call's page, or None (empty, or beaten)."""
+        rows = self.get("/console/queue/rows").text
+        takes = re.findall(r'action="(/console/calls/[^"/]+/take)"', rows)
+        if not takes:
+            return None
+        landed = self.post(random.choice(takes), {}, csrf(rows))  # nosec B311
+        if landed.startswith("/console/calls/"):
+            return landed
+        self.get(landed)  # the queue, showing why: another operator took it first
+        self.refused += 1
+        return None
+
+    def take(self, public_id: str) -> str:
+        """Take this call, which must be waiting in the queue's rows: the call's page."""
+        rows = self.get("/console/queue/rows").text
+        action = f"/console/calls/{public_id}/take"
+        if f'action="{action}"' not in rows:
+            raise Unexpected("the call is not in the queue")
+        landed = self.post(action, {}, csrf(rows))
+        if not landed.startswith("/console/calls/"):
+            raise Unexpected(f"taking the call led to {landed}")
+        return landed
+
+    def handle(self, page: str) -> None:
+        """Identity, purpose, a search, open the record found, read an item back, wrap up."""
+        token = csrf(self.get(page).text)
+        for step, data in (
+            ("identity", {"is_confirmed": "y"}),
+            ("purpose", {"purpose": "find_professionals"}),
+            ("search", {"family_name": "O'Neill", "date_of_birth": "2015-03-14"}),
+        ):
+            if self.post(f"{page}/{step}", data, token) != page:
+                raise Unexpected(f"{step} did not return to the call")
+        shown = self.get(page).text
+        links = re.findall(r'href="(/console/calls/[^"]+/records/[^"]+)"', shown)
+        if len(links) != 1:
+            raise Unexpected(f"the search found {len(links)} records, not 1")
+        record, token_there = links[0], csrf(self.get(links[0]).text)
+        if self.post(f"{record}/read-back", {"item_key": "child.address"}, token_there) != record:
+            raise Unexpected("read-back did not return to the record")
+        if self.post(f"{page}/wrap-up", {"code": "information_given"}, token) != "/console/":
+            raise Unexpected("wrap-up did not return to the queue")
+        self.wrapped += 1
