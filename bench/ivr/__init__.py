@@ -1,10 +1,10 @@
 """The IVR's webhooks under gunicorn on PostgreSQL: latency per step, beside a bare Flask floor.
 
-    python -m bench.ivr --calls 300 --concurrency 16 [--rate 100] [--workers 4]
+    python -m bench.ivr --calls 300 --concurrency 16 [--rate 100] [--waits 1] [--workers 4]
                         [--worker-class sync|gthread] [--threads 1] [--warmup 20]
                         [--database bench_ivr] [--fresh] [--json]
 
-Whole calls (dial; key the ID, PIN and token code; wait once in the queue; hang up) are sent
+Whole calls (dial; key the ID, PIN and token code; wait in the queue; hang up) are sent
 as Twilio would, signed, by threads of this process to the desk served by gunicorn in processes
 of its own, production-like: real argon2 costs, the local telephony adapter in place of Twilio's
 REST API, rate limits off since one machine plays every caller. The same calls then go to the

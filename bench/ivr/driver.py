@@ -90,8 +90,9 @@ class TimedLine:
         return answer
 
 
-def place_call(twilio: Twilio, line: TimedLine, caller: Caller) -> None:
-    """Dial, key the ID, PIN and code, wait once in the queue, hang up; DeskError if it fails."""
+def place_call(twilio: Twilio, line: TimedLine, caller: Caller, waits: int = 1) -> None:
+    """Dial, key the ID, PIN and code, hear the queue's wait message `waits` times, hang up;
+    DeskError if the desk does not let the call through."""
     phone = twilio.call(caller.phone)
     line.step = "voice"
     phone.dial()
@@ -104,7 +105,8 @@ def place_call(twilio: Twilio, line: TimedLine, caller: Caller) -> None:
     if phone.enqueue is None or flow.UNAVAILABLE in phone.heard:
         raise DeskError(f"not queued; heard {phone.heard[-1:]}")
     line.step = "wait"
-    phone.wait(position=1)
+    for position in range(waits, 0, -1):
+        phone.wait(position)
     for step, path, params in (
         ("left-queue", phone.enqueue.attrib["action"], {"QueueResult": "hangup", "QueueTime": "5"}),
         ("status", "/ivr/status", {"CallStatus": "completed", "CallDuration": "60"}),
@@ -116,7 +118,12 @@ def place_call(twilio: Twilio, line: TimedLine, caller: Caller) -> None:
 
 
 def drive(
-    url: str, token: str, callers: Sequence[Caller], concurrency: int, rate: float | None
+    url: str,
+    token: str,
+    callers: Sequence[Caller],
+    concurrency: int,
+    rate: float | None,
+    waits: int = 1,
 ) -> Run:
     """Place a whole call for each caller, `concurrency` at a time, flat out or paced."""
     pacer = Pacer(rate)
@@ -136,7 +143,7 @@ def drive(
             except queue.Empty:
                 return
             try:
-                place_call(twilio, line, caller)
+                place_call(twilio, line, caller, waits)
             except (DeskError, requests.RequestException) as error:
                 failures.append(f"call by {caller.practitioner_id} at {line.step}: {error}")
 

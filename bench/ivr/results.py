@@ -57,6 +57,7 @@ def report(
         "concurrency": args.concurrency,
         "rate": args.rate,
         "warmup_calls": args.warmup,
+        "waits_per_call": args.waits,
         "gunicorn": {
             "workers": workers.count,
             "worker_class": workers.worker_class,
@@ -92,8 +93,8 @@ def report(
     ]
     pace = f"paced at {args.rate:g} requests/s" if args.rate else "flat out"
     title = [
-        f"IVR webhooks: {args.calls:,} calls, {args.concurrency} at once, {pace}; "
-        f"gunicorn {workers}",
+        f"IVR webhooks: {args.calls:,} calls ({args.waits} wait each), {args.concurrency} at "
+        f"once, {pace}; gunicorn {workers}",
         f"  achieved: desk {desk['rate']:.1f} requests/s, floor {floor['rate']:.1f}/s; "
         f"failed calls: desk {desk['failed_calls']}, floor {floor['failed_calls']}",
         f"  sent late, p99: desk {desk['late_p99_ms']:.1f} ms, floor {floor['late_p99_ms']:.1f} ms"

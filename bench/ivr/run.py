@@ -70,7 +70,7 @@ def measure(
         # The connections the warm-up opened serve the run: their backends' CPU is the database's.
         backends = database_backends(database) if database else []
         before = cpu_by_place(pids, backends)
-        run = drive(served.url, token, measured, args.concurrency, args.rate)
+        run = drive(served.url, token, measured, args.concurrency, args.rate, args.waits)
         if served.worker_pids() != pids:
             # A worker gunicorn replaced (timed out, crashed) took its CPU count with it.
             progress(f"{name}: WARNING gunicorn replaced a worker during the run")
@@ -123,6 +123,13 @@ def parser() -> argparse.ArgumentParser:
         "--rate",
         type=positive(float),
         help="requests a second, paced open loop (default: flat out)",
+    )
+    options.add_argument(
+        "--waits",
+        type=positive(int),
+        default=1,
+        help="times each caller hears the queue's wait message before hanging up (default 1); "
+        "a real queue fetches it every 20 s or so, so more waits make a mix with fewer PINs",
     )
     options.add_argument(
         "--workers", type=positive(int), default=4, help="gunicorn workers (default 4)"

@@ -19,17 +19,18 @@ def test_every_call_is_queued_and_every_step_timed_on_the_desk_and_the_floor(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     smallest = ("--calls", "3", "--warmup", "1", "--concurrency", "2", "--workers", "1")
-    main([*smallest, "--database", DATABASE, "--fresh", "--json"])
+    main([*smallest, "--waits", "2", "--database", DATABASE, "--fresh", "--json"])
     result = json.loads(capsys.readouterr().out)
 
     for server in ("desk", "floor"):
         assert result[server]["failed_calls"] == 0, result[server]["failures"]
-        assert result[server]["requests"] == 3 * len(STEPS)
+        assert result[server]["requests"] == 3 * (len(STEPS) + 1)  # a second wait each
         assert len(result[server]["worker_rss_mib"]) == 1
     steps = result["desk"]["steps"]
     assert {step: found["requests"] for step, found in steps.items()} == {
         **dict.fromkeys(STEPS, 3),
-        ALL_BUT_PIN: 3 * (len(STEPS) - 1),
+        "wait": 6,
+        ALL_BUT_PIN: 3 * len(STEPS),
     }
     assert steps["pin"]["target"].startswith("p50 >= 20")
 
