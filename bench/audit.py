@@ -1,0 +1,154 @@
+"""The audit log: how fast concurrent writers append to it, and how fast it is verified.
+
+    python -m bench.audit --events 20000 [--writers 8] [--fresh] [--json]
+
+Each writer is a process of its own, as a gunicorn worker is: it appends one search event at a
+time through desk.audit.service.record, in a transaction of its own, and commits. Then
+`flask audit verify` itself walks the whole log, which must be intact and hold every new row.
+Targets (issue 6): 1,000 appends a second with 8 writers; verify 100,000 rows a second.
+
+The log is append-only, so rows stay between runs and verify walks them all; --fresh starts
+from an empty database.
+"""
+
+import argparse
+import multiprocessing
+import re
+import time
+from multiprocessing.synchronize import Barrier
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import text
+
+from bench.database import BENCH_CONFIG, bench_app
+from bench.report import emit, machine, percentiles
+from desk import create_app
+from desk.audit import chain
+from desk.audit.service import record
+from desk.extensions import db
+
+DATABASE = "bench_audit"
+APPEND_TARGET = 1_000
+VERIFY_TARGET = 100_000
+
+
+def append_events(uri: str, writer: int, count: int, start: Barrier, results: Any) -> None:
+    """One writer: append `count` events, each committed alone; report each one's seconds."""
+    app = create_app({**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
+    seconds = []
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # connect before the clock starts
+        db.session.rollback()
+        start.wait()
+        for n in range(count):
+            began = time.perf_counter()
+            record(
+                "search.made",
+                call_id=writer * 1_000_000 + n,
+                practitioner_id=f"{writer:08d}",
+                operator_id=writer,
+                data={
+                    "form": "name_and_postcode",
+                    "criteria": {"family_name": "O'Neill", "given_names": "Amelia"},
+                    "match_count": 2,
+                    "is_too_many": False,
+                    "matched": ["9434765919", "9434765927"],
+                },
+            )
+            db.session.commit()
+            seconds.append(time.perf_counter() - began)
+        db.engine.dispose()
+    results.put(seconds)
+
+
+def run_writers(uri: str, events: int, writers: int) -> tuple[float, list[float]]:
+    """Wall-clock seconds for `writers` processes to append `events` in all, and each latency."""
+    # Spawned, not forked: each writer makes its own app and connections from nothing.
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(writers + 1)
+    results = spawn.Queue()
+    shares = [events // writers + (1 if n < events % writers else 0) for n in range(writers)]
+    processes = [
+        spawn.Process(target=append_events, args=(uri, n, share, start, results))
+        for n, share in enumerate(shares)
+    ]
+    for process in processes:
+        process.start()
+    start.wait()
+    began = time.perf_counter()
+    latencies = [seconds for _ in processes for seconds in results.get()]
+    elapsed = time.perf_counter() - began
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit(f"a writer failed (exit code {process.exitcode})")
+    return elapsed, latencies
+
+
+def run_verify(app: Flask) -> tuple[float, int, bool]:
+    """Seconds `flask audit verify` takes over the whole log, the rows it checked, and whether
+    it found the chain intact."""
+    runner = app.test_cli_runner()
+    began = time.perf_counter()
+    result = runner.invoke(args=["audit", "verify"])
+    elapsed = time.perf_counter() - began
+    checked = re.search(r"intact: (\d+) rows", result.output)
+    return elapsed, int(checked.group(1)) if checked else 0, result.exit_code == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--events", type=int, default=20_000, help="appends in all")
+    parser.add_argument("--writers", type=int, default=8, help="concurrent writer processes")
+    parser.add_argument("--fresh", action="store_true", help="start from an empty database")
+    parser.add_argument("--json", action="store_true", help="one JSON object, not a table")
+    args = parser.parse_args()
+
+    app = bench_app(DATABASE, fresh=args.fresh)
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    with app.app_context():
+        rows_before = chain.count()
+        db.engine.dispose()
+
+    append_seconds, latencies = run_writers(uri, args.events, args.writers)
+    verify_seconds, checked, is_intact = run_verify(app)
+    with app.app_context():
+        rows_after = chain.count()
+        db.engine.dispose()
+    # Intact, and holding every event appended: none lost, none chained twice.
+    is_intact = is_intact and rows_after - rows_before == args.events == checked - rows_before
+
+    append_rate = args.events / append_seconds
+    verify_rate = checked / verify_seconds
+    latency = percentiles(latencies)
+    result = {
+        "benchmark": "audit",
+        "events": args.events,
+        "writers": args.writers,
+        "append": {"seconds": append_seconds, "per_second": append_rate, **latency},
+        "chain_intact": is_intact,
+        "verify": {"rows": checked, "seconds": verify_seconds, "per_second": verify_rate},
+        "targets": {
+            "append_per_second": APPEND_TARGET,
+            "verify_rows_per_second": VERIFY_TARGET,
+            "is_met": is_intact and append_rate >= APPEND_TARGET and verify_rate >= VERIFY_TARGET,
+        },
+        "machine": machine(uri),
+    }
+    rows = [
+        (f"appends, {args.writers} writers", append_rate, "/s", f">= {APPEND_TARGET:,}/s"),
+        ("append latency p50", latency["p50_ms"], "ms", ""),
+        ("append latency p95", latency["p95_ms"], "ms", ""),
+        ("append latency p99", latency["p99_ms"], "ms", ""),
+        ("chain after appends", "intact" if is_intact else "BROKEN", "", "intact"),
+        (f"verify, {checked:,} rows", verify_rate, "rows/s", f">= {VERIFY_TARGET:,} rows/s"),
+    ]
+    title = f"Audit log: {args.events:,} appends by {args.writers} writers, then verify"
+    emit(title, ("measure", "result", "unit", "target"), rows, result, as_json=args.json)
+    if not is_intact:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
