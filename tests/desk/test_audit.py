@@ -1,5 +1,7 @@
 """The audit log is append-only and proves itself: a changed or missing row is found and named."""
 
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,62 @@ def test_events_chain_each_to_the_one_before(ctx: Flask) -> None:
     events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
     assert events[0].prev_hash == chain.GENESIS
     assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+
+
+def test_row_hash_is_the_one_existing_rows_were_written_with() -> None:
+    # Pinned values: if the hash's definition changes, every row already stored stops verifying.
+    searched = chain.row_hash(
+        chain.GENESIS,
+        datetime(2026, 11, 25, 9, 30, 0, 123456, tzinfo=UTC),
+        "search.made",
+        (7, "50000001", 3, None),
+        {
+            "form": "name_and_postcode",
+            "criteria": {"family_name": "O'Neill", "given_names": "Zoë"},
+            "match_count": 2,
+            "is_too_many": False,
+            "matched": ["9434765919"],
+        },
+    )
+    purpose = chain.row_hash(
+        "ab" * 32,
+        datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+        "call.purpose_recorded",
+        (None, None, None, 4),
+        {"purpose": "safeguarding", "ratio": 0.5},
+    )
+    assert searched == "525b0cdfd3db58c2619907ca58541584631c37fe1bab9e486ee6f35249c1c669"
+    assert purpose == "ffc52e232655833580d114adfe0d770e7580b11329f78fe6af2125f221336932"
+
+
+def test_concurrent_writers_append_to_one_unbroken_chain(committed_app: Flask) -> None:
+    app = committed_app
+    with app.app_context():
+        before = chain.count()
+    failures: list[BaseException] = []
+
+    def append(writer: int) -> None:
+        with app.app_context():
+            try:
+                for n in range(25):
+                    record("test.concurrent", call_id=writer, data={"n": n})
+                    db.session.commit()
+            except BaseException as error:  # reported by the test, not lost in the thread
+                failures.append(error)
+
+    threads = [threading.Thread(target=append, args=(writer,)) for writer in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    with app.app_context():
+        assert chain.count() == before + 150
+        prev_hashes = db.session.scalars(select(AuditEvent.prev_hash)).all()
+        assert len(set(prev_hashes)) == len(prev_hashes), "two rows follow the same row"
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
 
 
 def test_verify_passes_on_an_honest_log(app: Flask, ctx: Flask) -> None:
