@@ -26,6 +26,9 @@ def record(
 
     Never pass a PIN, token code or password in `data`.
     """
+    # The caller's own changes go to the database now, not later by autoflush while this
+    # transaction holds the chain lock and every other writer waits on it.
+    db.session.flush()
     if db.session.get_bind().dialect.name == "postgresql":
         # Held until commit, so concurrent writers chain one after another, never in a fork.
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
