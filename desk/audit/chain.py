@@ -33,6 +33,20 @@ def row_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def hashed_after_prev_hash(
+    occurred_at: datetime,
+    kind: str,
+    subjects: tuple[int | None, str | None, int | None, int | None],
+    data: dict[str, Any],
+) -> bytes:
+    """What row_hash hashes after the previous hash, so the database can finish the hash once
+    it knows the last row: row_hash(prev, ...) is SHA-256 of `["` + prev + `",` + these bytes.
+    """
+    # The previous hash is hex, so it encodes as itself in quotes: only it and its comma and
+    # the array's opening bracket come before what this encodes (less its own bracket).
+    return CANONICAL_JSON.encode([occurred_at.isoformat(), kind, list(subjects), data])[1:].encode()
+
+
 @dataclass(frozen=True)
 class Break:
     """The first row at which the chain no longer holds."""

@@ -1,5 +1,6 @@
 """The audit log is append-only and proves itself: a changed or missing row is found and named."""
 
+import hashlib
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from desk import create_app
@@ -55,6 +58,41 @@ def test_row_hash_is_the_one_existing_rows_were_written_with() -> None:
     )
     assert searched == "525b0cdfd3db58c2619907ca58541584631c37fe1bab9e486ee6f35249c1c669"
     assert purpose == "ffc52e232655833580d114adfe0d770e7580b11329f78fe6af2125f221336932"
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children),
+    max_leaves=8,
+)
+
+
+@given(
+    prev_hash=st.just(chain.GENESIS) | st.binary(min_size=32, max_size=32).map(bytes.hex),
+    occurred_at=st.datetimes(timezones=st.just(UTC)),
+    kind=st.text(max_size=64),
+    subjects=st.tuples(
+        st.none() | st.integers(),
+        st.none() | st.text(max_size=8),
+        st.none() | st.integers(),
+        st.none() | st.integers(),
+    ),
+    data=st.dictionaries(st.text(), JSON_VALUES, max_size=5),
+)
+def test_the_database_can_finish_row_hash_from_the_previous_hash(
+    prev_hash: str,
+    occurred_at: datetime,
+    kind: str,
+    subjects: tuple[int | None, str | None, int | None, int | None],
+    data: dict[str, object],
+) -> None:
+    # What the audit_events_append function hashes, given what the application sends it.
+    hashed = f'["{prev_hash}",'.encode() + chain.hashed_after_prev_hash(
+        occurred_at, kind, subjects, data
+    )
+    assert hashlib.sha256(hashed).hexdigest() == chain.row_hash(
+        prev_hash, occurred_at, kind, subjects, data
+    )
 
 
 def test_concurrent_writers_append_to_one_unbroken_chain(committed_app: Flask) -> None:
