@@ -125,6 +125,27 @@ def test_concurrent_writers_append_to_one_unbroken_chain(committed_app: Flask) -
     assert result.exit_code == 0, result.output
 
 
+def test_the_event_recorded_is_the_row_stored_and_its_hash_holds(ctx: Flask) -> None:
+    write_events(1)
+    event = record(
+        "search.made",
+        call_id=7,
+        practitioner_id="50000001",
+        operator_id=3,
+        data={"criteria": {"family_name": "Ó Séaghdha", "given_names": "Zoë 🌟"}, "n": 1.5},
+    )
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(AuditEvent, event.id)
+    assert stored is not None
+    assert (stored.prev_hash, stored.hash) == (event.prev_hash, event.hash)
+    subjects = (stored.call_id, stored.practitioner_id, stored.operator_id, stored.supervisor_id)
+    assert stored.hash == chain.row_hash(
+        stored.prev_hash, stored.occurred_at, stored.kind, subjects, stored.data
+    )
+    assert stored.data["criteria"]["given_names"] == "Zoë 🌟"
+
+
 def test_verify_passes_on_an_honest_log(app: Flask, ctx: Flask) -> None:
     write_events(5)
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
