@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from sqlalchemy import JSON, LargeBinary, bindparam, select, text
+from sqlalchemy import LargeBinary, bindparam, select, text
 from sqlalchemy.orm import make_transient_to_detached
 
-from desk.audit.chain import GENESIS, hashed_after_prev_hash, row_hash
+from desk.audit.chain import GENESIS, canonical_data, hashed_after_prev_hash, row_hash
 from desk.audit.models import AuditEvent
 from desk.extensions import db
 from desk.types import UTCDateTime, utcnow
@@ -15,13 +15,13 @@ CHAIN_LOCK = 0x6D61645F61756474
 
 # One call (migration 0007) takes the chain lock, reads the last hash, finishes this row's hash
 # and inserts it, so no round trip to the application is made while other writers wait.
+# The data goes in as the canonical JSON it is hashed as, so verify can hash it undecoded.
 APPEND = text(
     "SELECT appended_id, appended_prev_hash, appended_hash FROM audit_events_append("
     ":lock_key, :occurred_at, :kind, :call_id, :practitioner_id, :operator_id, :supervisor_id, "
-    ":data, :hashed_after_prev_hash)"
+    "CAST(:data_json AS json), :hashed_after_prev_hash)"
 ).bindparams(
     bindparam("occurred_at", type_=UTCDateTime()),
-    bindparam("data", type_=JSON()),
     bindparam("hashed_after_prev_hash", type_=LargeBinary()),
 )
 
@@ -60,6 +60,7 @@ def record(
 
 def _append_in_database(event: AuditEvent) -> None:
     subjects = (event.call_id, event.practitioner_id, event.operator_id, event.supervisor_id)
+    data_json = canonical_data(event.data)
     appended = db.session.execute(
         APPEND,
         {
@@ -70,9 +71,9 @@ def _append_in_database(event: AuditEvent) -> None:
             "practitioner_id": event.practitioner_id,
             "operator_id": event.operator_id,
             "supervisor_id": event.supervisor_id,
-            "data": event.data,
+            "data_json": data_json,
             "hashed_after_prev_hash": hashed_after_prev_hash(
-                event.occurred_at, event.kind, subjects, event.data
+                event.occurred_at, event.kind, subjects, data_json
             ),
         },
     ).one()

@@ -1,9 +1,11 @@
 """The audit log is append-only and proves itself: a changed or missing row is found and named."""
 
 import hashlib
+import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -60,6 +62,7 @@ def test_row_hash_is_the_one_existing_rows_were_written_with() -> None:
     assert purpose == "ffc52e232655833580d114adfe0d770e7580b11329f78fe6af2125f221336932"
 
 
+JSONObject = dict[str, Any]
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children),
@@ -79,19 +82,21 @@ JSON_VALUES = st.recursive(
     ),
     data=st.dictionaries(st.text(), JSON_VALUES, max_size=5),
 )
-def test_the_database_can_finish_row_hash_from_the_previous_hash(
-    prev_hash: str,
-    occurred_at: datetime,
-    kind: str,
-    subjects: tuple[int | None, str | None, int | None, int | None],
-    data: dict[str, object],
+def test_the_hash_made_from_the_stored_json_is_row_hash(
+    prev_hash: str, occurred_at: datetime, kind: str, subjects: chain.Subjects, data: JSONObject
 ) -> None:
-    # What the audit_events_append function hashes, given what the application sends it.
+    stored = chain.canonical_data(data)
+    expected = chain.row_hash(prev_hash, occurred_at, kind, subjects, data)
+    # As the audit_events_append function finishes it, given what the application sends it.
     hashed = f'["{prev_hash}",'.encode() + chain.hashed_after_prev_hash(
-        occurred_at, kind, subjects, data
+        occurred_at, kind, subjects, stored
     )
-    assert hashlib.sha256(hashed).hexdigest() == chain.row_hash(
-        prev_hash, occurred_at, kind, subjects, data
+    assert hashlib.sha256(hashed).hexdigest() == expected
+    # As verify checks it: from the canonical JSON stored, or decoded from any other layout.
+    for layout in (stored, json.dumps(data), json.dumps(data, indent=1, ensure_ascii=True)):
+        assert chain.stored_row_holds(expected, prev_hash, occurred_at, kind, subjects, layout)
+    assert not chain.stored_row_holds(
+        expected, prev_hash, occurred_at, kind + "x", subjects, stored
     )
 
 
@@ -144,6 +149,36 @@ def test_the_event_recorded_is_the_row_stored_and_its_hash_holds(ctx: Flask) -> 
         stored.prev_hash, stored.occurred_at, stored.kind, subjects, stored.data
     )
     assert stored.data["criteria"]["given_names"] == "Zoë 🌟"
+    # Stored as it is hashed, so verify need not decode it.
+    stored_json = db.session.scalar(
+        select(sa.cast(AuditEvent.data, sa.Text)).where(AuditEvent.id == event.id)
+    )
+    assert stored_json == chain.canonical_data(stored.data)
+
+
+def test_rows_stored_before_data_was_canonical_still_verify(app: Flask, ctx: Flask) -> None:
+    write_events(2)
+    last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert last is not None
+    occurred_at, data = datetime(2026, 11, 1, 12, tzinfo=UTC), {"n": "Zoë", "a": [1, 2.5]}
+    db.session.execute(
+        text(
+            "INSERT INTO audit_events (occurred_at, kind, data, prev_hash, hash) "
+            "VALUES (:occurred_at, 'test.old', CAST(:data AS json), :prev_hash, :hash)"
+        ),
+        {
+            "occurred_at": occurred_at,
+            "data": json.dumps(data),  # as the ORM's JSON column wrote it
+            "prev_hash": last.hash,
+            "hash": chain.row_hash(
+                last.hash, occurred_at, "test.old", (None, None, None, None), data
+            ),
+        },
+    )
+    write_events(1)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "intact: 4 rows" in result.output
 
 
 def test_verify_passes_on_an_honest_log(app: Flask, ctx: Flask) -> None:
