@@ -239,3 +239,16 @@ def test_sqlite_refuses_to_change_the_log_too(tmp_path: Path) -> None:
         assert [e.kind for e in db.session.scalars(select(AuditEvent))] == ["test.event"] * 2
         db.session.remove()
         db.engine.dispose()
+
+
+def test_sqlite_chains_and_verifies_the_log_too(tmp_path: Path) -> None:
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/desk.db"})
+    with app.app_context():
+        upgrade()
+        write_events(3)
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "intact: 3 rows" in result.output
+    with app.app_context():
+        db.engine.dispose()
