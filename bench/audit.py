@@ -14,8 +14,10 @@ log is first filled to --log-rows with chained events written in bulk (once: the
 
 import argparse
 import multiprocessing
+import queue
 import re
 import sys
+import threading
 import time
 from multiprocessing.synchronize import Barrier
 from typing import Any
@@ -36,6 +38,7 @@ DATABASE = "bench_audit"
 APPEND_TARGET = 1_000
 VERIFY_TARGET = 100_000
 FILL_BATCH = 5_000
+STARTUP_SECONDS = 120
 FILL = text(
     "INSERT INTO audit_events (occurred_at, kind, call_id, practitioner_id, operator_id, data, "
     "prev_hash, hash) VALUES (:occurred_at, 'search.made', :call_id, :practitioner_id, "
@@ -122,15 +125,29 @@ def run_writers(uri: str, events: int, writers: int) -> tuple[float, list[float]
     ]
     for process in processes:
         process.start()
-    start.wait()
+    try:
+        start.wait(timeout=STARTUP_SECONDS)  # every writer has its app and a connection
+    except threading.BrokenBarrierError:
+        raise SystemExit("the writers did not all start: see their errors above") from None
     began = time.perf_counter()
-    latencies = [seconds for _ in processes for seconds in results.get()]
+    latencies: list[float] = []
+    for _ in processes:
+        latencies += _writer_result(results, processes)
     elapsed = time.perf_counter() - began
     for process in processes:
         process.join()
-        if process.exitcode != 0:
-            raise SystemExit(f"a writer failed (exit code {process.exitcode})")
     return elapsed, latencies
+
+
+def _writer_result(results: Any, processes: list[Any]) -> list[float]:
+    # A writer that fails reports nothing: notice it rather than wait for it for ever.
+    while True:
+        try:
+            return list(results.get(timeout=1))
+        except queue.Empty:
+            failed = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            if failed:
+                raise SystemExit(f"a writer failed (exit code {failed[0]})") from None
 
 
 def run_verify(app: Flask) -> tuple[float, int, str]:
