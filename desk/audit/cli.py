@@ -22,7 +22,10 @@ def verify() -> None:
     """Walk the audit log's hash chain and name the first row that breaks it."""
     total = chain.count()
     checked = 0
-    with click.progressbar(chain.walk(), length=total, label="Checking audit log") as rows:
+    # Redrawn every thousand rows, not every row: on a terminal, drawing cost more than checking.
+    with click.progressbar(
+        chain.walk(), length=total, label="Checking audit log", update_min_steps=1000
+    ) as rows:
         for result in rows:
             if result is not None:
                 click.echo(f"\nBROKEN at audit row {result.event_id}: {result.reason}.", err=True)

@@ -2,15 +2,28 @@
 
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import LargeBinary, bindparam, select, text
+from sqlalchemy.orm import make_transient_to_detached
 
-from desk.audit.chain import GENESIS, row_hash
+from desk.audit.chain import GENESIS, canonical_data, hashed_after_prev_hash, row_hash
 from desk.audit.models import AuditEvent
 from desk.extensions import db
-from desk.types import utcnow
+from desk.types import UTCDateTime, utcnow
 
 # Any constant will do: it names the lock that serialises appends to the chain.
 CHAIN_LOCK = 0x6D61645F61756474
+
+# One call (migration 0007) takes the chain lock, reads the last hash, finishes this row's hash
+# and inserts it, so no round trip to the application is made while other writers wait.
+# The data goes in as the canonical JSON it is hashed as, so verify can hash it undecoded.
+APPEND = text(
+    "SELECT appended_id, appended_prev_hash, appended_hash FROM audit_events_append("
+    ":lock_key, :occurred_at, :kind, :call_id, :practitioner_id, :operator_id, :supervisor_id, "
+    "CAST(:data_json AS json), :hashed_after_prev_hash)"
+).bindparams(
+    bindparam("occurred_at", type_=UTCDateTime()),
+    bindparam("hashed_after_prev_hash", type_=LargeBinary()),
+)
 
 
 def record(
@@ -26,27 +39,57 @@ def record(
 
     Never pass a PIN, token code or password in `data`.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Held until commit, so concurrent writers chain one after another, never in a fork.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-    prev_hash = (
-        db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-        or GENESIS
-    )
-    occurred_at = utcnow()
-    payload = dict(data or {})
-    subjects = (call_id, practitioner_id, operator_id, supervisor_id)
+    # The caller's own changes go to the database now, not later by autoflush while this
+    # transaction holds the chain lock and every other writer waits on it.
+    db.session.flush()
     event = AuditEvent(
-        occurred_at=occurred_at,
+        occurred_at=utcnow(),
         kind=kind,
         call_id=call_id,
         practitioner_id=practitioner_id,
         operator_id=operator_id,
         supervisor_id=supervisor_id,
-        data=payload,
-        prev_hash=prev_hash,
-        hash=row_hash(prev_hash, occurred_at, kind, subjects, payload),
+        data=dict(data or {}),
     )
+    if db.session.get_bind().dialect.name == "postgresql":
+        _append_in_database(event)
+    else:
+        _append_here(event)
+    return event
+
+
+def _append_in_database(event: AuditEvent) -> None:
+    subjects = (event.call_id, event.practitioner_id, event.operator_id, event.supervisor_id)
+    data_json = canonical_data(event.data)
+    appended = db.session.execute(
+        APPEND,
+        {
+            "lock_key": CHAIN_LOCK,
+            "occurred_at": event.occurred_at,
+            "kind": event.kind,
+            "call_id": event.call_id,
+            "practitioner_id": event.practitioner_id,
+            "operator_id": event.operator_id,
+            "supervisor_id": event.supervisor_id,
+            "data_json": data_json,
+            "hashed_after_prev_hash": hashed_after_prev_hash(
+                event.occurred_at, event.kind, subjects, data_json
+            ),
+        },
+    ).one()
+    event.id, event.prev_hash, event.hash = appended
+    # The row is in the table already: the session is told it holds it, not to insert it.
+    make_transient_to_detached(event)
+    db.session.add(event)
+
+
+def _append_here(event: AuditEvent) -> None:
+    # SQLite, for the demo: no function language, so the application chains the row itself.
+    subjects = (event.call_id, event.practitioner_id, event.operator_id, event.supervisor_id)
+    event.prev_hash = (
+        db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        or GENESIS
+    )
+    event.hash = row_hash(event.prev_hash, event.occurred_at, event.kind, subjects, event.data)
     db.session.add(event)
     db.session.flush()
-    return event

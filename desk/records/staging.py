@@ -90,6 +90,8 @@ children = sa.Table(
     sa.Column("contactpoint_id", sa.String(10)),  # as the file gave it, if it did
     sa.Column("drawn_number", sa.String(10)),  # a new number, for a new child the file gave none
     *(_staged(index_children, name) for name in CHILD_COLUMNS),
+    # Drawn numbers that clash are redrawn line by line: without it, a scan of the file each.
+    sa.Index("ix_import_children_line", "line"),
     prefixes=["TEMPORARY"],
 )
 names = sa.Table(
@@ -265,6 +267,9 @@ class Stage:
                 .order_by(children.c.line),
             )
         )
+        # The index's own statistics are out of date by millions of rows now: without fresh
+        # ones the planner may pair each staged line with a scan of the children table.
+        self._analyze(index_children)
         self.connection.execute(
             sa.insert(ids).from_select(
                 ["line", "child_id"],
@@ -273,6 +278,7 @@ class Stage:
                 ),
             )
         )
+        self._analyze(ids)
         self._merge_rows(names, index_names, NAME_COLUMNS)
         self._merge_rows(contacts, index_contacts, CONTACT_COLUMNS)
         return Merged(added=staged - updated, updated=updated)
