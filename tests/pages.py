@@ -24,9 +24,14 @@ def csrf_token(client: FlaskClient, page: str) -> str:
     """The CSRF token a form on `page` carries, as a browser would get it."""
     response = client.get(page)
     assert response.status_code == 200, (page, response.status_code)
+    return token_in(response.text)
+
+
+def token_in(html: str) -> str:
+    """The CSRF token of the first form in a page's HTML."""
     finder = _TokenFinder()
-    finder.feed(response.text)
-    assert finder.tokens, f"no form with a CSRF token on {page}"
+    finder.feed(html)
+    assert finder.tokens, "no form with a CSRF token on the page"
     return finder.tokens[0]
 
 

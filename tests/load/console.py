@@ -3,31 +3,13 @@
 import random
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 import pyotp
 import requests
 
 from tests.factories import STAFF_PASSWORD
 from tests.load.server import REQUEST_TIMEOUT
-
-
-class _Tokens(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tokens: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        fields = dict(attrs)
-        if tag == "input" and fields.get("name") == "csrf_token" and fields.get("value"):
-            self.tokens.append(fields["value"] or "")
-
-
-def csrf(html: str) -> str:
-    finder = _Tokens()
-    finder.feed(html)
-    assert finder.tokens, "no CSRF token on the page"
-    return finder.tokens[0]
+from tests.pages import token_in
 
 
 class Unexpected(Exception):
@@ -64,7 +46,7 @@ class Operator:
         return re.sub(r"^https?://[^/]+", "", r.headers["Location"])
 
     def sign_in(self) -> None:
-        token = csrf(self.get("/sign-in").text)
+        token = token_in(self.get("/sign-in").text)
         details = {
             "username": self.username,
             "password": STAFF_PASSWORD,
@@ -79,7 +61,7 @@ class Operator:
         takes = re.findall(r'action="(/console/calls/[^"/]+/take)"', rows)
         if not takes:
             return None
-        landed = self.post(random.choice(takes), {}, csrf(rows))  # nosec B311
+        landed = self.post(random.choice(takes), {}, token_in(rows))  # nosec B311
         if landed.startswith("/console/calls/"):
             return landed
         self.get(landed)  # the queue, showing why: another operator took it first
@@ -92,14 +74,14 @@ class Operator:
         action = f"/console/calls/{public_id}/take"
         if f'action="{action}"' not in rows:
             raise Unexpected("the call is not in the queue")
-        landed = self.post(action, {}, csrf(rows))
+        landed = self.post(action, {}, token_in(rows))
         if not landed.startswith("/console/calls/"):
             raise Unexpected(f"taking the call led to {landed}")
         return landed
 
     def handle(self, page: str) -> None:
         """Identity, purpose, a search, open the record found, read an item back, wrap up."""
-        token = csrf(self.get(page).text)
+        token = token_in(self.get(page).text)
         for step, data in (
             ("identity", {"is_confirmed": "y"}),
             ("purpose", {"purpose": "find_professionals"}),
@@ -111,7 +93,7 @@ class Operator:
         links = re.findall(r'href="(/console/calls/[^"]+/records/[^"]+)"', shown)
         if len(links) != 1:
             raise Unexpected(f"the search found {len(links)} records, not 1")
-        record, token_there = links[0], csrf(self.get(links[0]).text)
+        record, token_there = links[0], token_in(self.get(links[0]).text)
         if self.post(f"{record}/read-back", {"item_key": "child.address"}, token_there) != record:
             raise Unexpected("read-back did not return to the record")
         if self.post(f"{page}/wrap-up", {"code": "information_given"}, token) != "/console/":
