@@ -80,7 +80,8 @@ def import_entries(
     Flushed, not committed. With any bad line the index is left exactly as it was.
     """
     rng = rng or random.SystemRandom()
-    db.session.flush()  # the staged rows are checked against the index as the session sees it
+    # Beginning the savepoint flushes the session: staged rows are checked against the index
+    # as the caller's own session sees it.
     savepoint = db.session.begin_nested()
     try:
         summary = _stage_and_merge(entries, rng, phase)

@@ -94,22 +94,22 @@ children = sa.Table(
     sa.Index("ix_import_children_line", "line"),
     prefixes=["TEMPORARY"],
 )
-names = sa.Table(
-    "import_names",
-    _metadata,
-    sa.Column("line", sa.Integer, nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),
-    *(_staged(index_names, name) for name in NAME_COLUMNS),
-    prefixes=["TEMPORARY"],
-)
-contacts = sa.Table(
-    "import_contacts",
-    _metadata,
-    sa.Column("line", sa.Integer, nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),
-    *(_staged(index_contacts, name) for name in CONTACT_COLUMNS),
-    prefixes=["TEMPORARY"],
-)
+
+
+def _rows_of_a_child(name: str, index: sa.Table, columns: tuple[str, ...]) -> sa.Table:
+    """A staging table for a child's names or contacts: its line, place on the line, columns."""
+    return sa.Table(
+        name,
+        _metadata,
+        sa.Column("line", sa.Integer, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        *(_staged(index, column) for column in columns),
+        prefixes=["TEMPORARY"],
+    )
+
+
+names = _rows_of_a_child("import_names", index_names, NAME_COLUMNS)
+contacts = _rows_of_a_child("import_contacts", index_contacts, CONTACT_COLUMNS)
 # Which child each line became, once merged.
 ids = sa.Table(
     "import_ids",
