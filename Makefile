@@ -33,6 +33,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	# The layers contract in pyproject.toml: no import points up.
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r desk ivr verification -c pyproject.toml
 	# Known vulnerabilities in every installed package (pip-audit asks PyPI's advisories), and
 	# plainly how many it could not check: here, without PyPI's per-version data, all of them.

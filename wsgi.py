@@ -1,5 +1,5 @@
 """The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi …`."""
 
-from desk import create_app
+from desk.app import create_app
 
 app = create_app()

@@ -27,12 +27,12 @@ from sqlalchemy import select, text
 
 from bench.database import BENCH_CONFIG, bench_app
 from bench.report import emit, machine, percentiles
-from desk import create_app
-from desk.audit import chain
-from desk.audit.models import AuditEvent
-from desk.audit.service import CHAIN_LOCK, record
-from desk.extensions import db
-from desk.types import utcnow
+from desk.app import create_app
+from desk.core.audit import chain
+from desk.core.audit.models import AuditEvent
+from desk.core.audit.service import CHAIN_LOCK, record
+from desk.core.extensions import db
+from desk.core.types import utcnow
 
 DATABASE = "bench_audit"
 APPEND_TARGET = 1_000

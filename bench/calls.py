@@ -19,11 +19,11 @@ from sqlalchemy import event
 from desk.console import handling as handlings
 from desk.console import lookup
 from desk.console.models import Handling, Purpose, WrapUp
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.types import utcnow
 from desk.records.search import Criteria
 from desk.staff import accounts
 from desk.staff.models import Role, Staff
-from desk.types import utcnow
 from ivr.flow import Stage
 from ivr.models import Call, CallStatus
 from verification import registry

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.records.models import Child, latest_adult_birth_date, today_in_england
 from desk.records.names import first_given_name
 from desk.records.search import Criteria, SearchForm

@@ -43,7 +43,7 @@ from bench.calls import BenchOperator, LookupProfile, bench_staff, statements_se
 from bench.children import Query, Statement, load_children, note, sample_queries
 from bench.database import bench_app
 from bench.report import emit, machine, percentiles
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.records.search import SearchForm, search
 
 # What the desk is judged against at 11 million children, warm, for every search form.

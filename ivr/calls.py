@@ -7,15 +7,16 @@ from flask import current_app, url_for
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from desk.audit.service import record
-from desk.extensions import db
-from ivr import flow, hours, twiml
+from desk.core import hours
+from desk.core.audit.service import record
+from desk.core.extensions import db
+from desk.core.phones import caller_number
+from ivr import flow, twiml
 from ivr.flow import Field, Step
 from ivr.models import FINISHED, Call, CallStatus
 from ivr.telephony import Leg
 from verification import checks
 from verification.checks import Outcome, Verdict
-from verification.phones import caller_number
 
 # Twilio's CallStatus values after which the call is over.
 TERMINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}

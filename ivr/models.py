@@ -7,8 +7,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desk.extensions import Model
-from desk.types import UTCDateTime, enum_column, utcnow
+from desk.core.extensions import Model
+from desk.core.types import UTCDateTime, enum_column, utcnow
 from ivr.flow import Stage, State
 from verification.models import Practitioner
 

@@ -3,8 +3,8 @@
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
-from desk.extensions import csrf, db
-from desk.types import utcnow
+from desk.core.extensions import csrf, db
+from desk.core.types import utcnow
 from ivr import calls, flow, twiml
 from ivr.signature import twilio_only
 from ivr.twiml import twiml_response

@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.records import importer
 
 

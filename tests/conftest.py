@@ -13,9 +13,9 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
 from sqlalchemy.engine import make_url
 
-from desk import create_app
-from desk.extensions import db
-from ivr.simulator import Twilio
+from desk.app import create_app
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from ivr.telephony import LocalTelephony, telephony
 from tests.factories import make_practitioner
 

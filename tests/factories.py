@@ -5,7 +5,7 @@ from typing import Any
 
 import pyotp
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.staff import accounts
 from desk.staff.models import Role, Staff
 from verification import registry

@@ -5,8 +5,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from desk.audit.models import AuditEvent
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
 from desk.staff.models import Staff
 from ivr.models import Call
 from verification.models import Practitioner

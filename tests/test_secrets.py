@@ -7,8 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from desk.extensions import db
-from ivr.simulator import Twilio
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from tests.factories import PHONE, PIN, STAFF_PASSWORD, current_code, make_staff
 from tests.pages import sign_in, staff_code
 

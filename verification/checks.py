@@ -4,10 +4,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import update
-
-from desk.extensions import db
-from verification import lockout, pins, tokens
+from desk.core.credentials import accounts, totp
+from desk.core.extensions import db
+from verification import lockout, pins
 from verification.models import AccessStatus, Practitioner
 
 VETTING_VALID_YEARS = 3
@@ -67,13 +66,17 @@ def conclude(
     now: datetime,
 ) -> Verdict:
     """Decide a verification once the token code is in, counting failures and spending the code."""
-    secret = tokens.unseal(practitioner.totp_secret_encrypted) if practitioner else tokens.DUMMY
+    secret = totp.unseal(practitioner.totp_secret_encrypted) if practitioner else totp.DUMMY
     last_step = practitioner.totp_last_step if practitioner else None
-    step = tokens.matching_step(secret, code, now, after=last_step)
+    step = totp.matching_step(secret, code, now, after=last_step)
 
     wrong = credential_problems(practitioner, is_pin_correct, step)
     is_throttled = caller_number is not None and lockout.is_throttled(caller_number, now)
-    if not wrong and not is_throttled and not _spend_code(practitioner, step):
+    if (
+        not wrong
+        and not is_throttled
+        and not (practitioner and accounts.spend_code(practitioner, step))
+    ):
         wrong = ("wrong_or_reused_code",)  # another call spent the same code a moment ago
     if wrong or is_throttled:
         # A throttled number with the right credentials is refused without blaming the account.
@@ -82,7 +85,7 @@ def conclude(
         return Verdict(Outcome.REJECTED, practitioner, reasons, has_locked)
 
     assert practitioner is not None
-    lockout.clear_failures(practitioner)
+    accounts.clear_failures(practitioner)
     problems = access_problems(practitioner, now.date())
     if problems:
         return Verdict(Outcome.INACTIVE, practitioner, problems)
@@ -103,22 +106,3 @@ def credential_problems(
     if practitioner.is_locked:
         problems.append("locked")
     return tuple(problems)
-
-
-def _spend_code(practitioner: Practitioner | None, step: int | None) -> bool:
-    """Mark a code's time-step used; False if another call spent it first."""
-    if practitioner is None or step is None:
-        return False
-    # The row comes back whole and refreshes the practitioner, as another call may have counted
-    # a failure meanwhile that this success must clear: one statement, not an UPDATE and a SELECT.
-    spent = db.session.scalar(
-        update(Practitioner)
-        .where(
-            Practitioner.id == practitioner.id,
-            (Practitioner.totp_last_step.is_(None)) | (Practitioner.totp_last_step < step),
-        )
-        .values(totp_last_step=step)
-        .returning(Practitioner),
-        execution_options={"populate_existing": True},
-    )
-    return spent is not None

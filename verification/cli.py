@@ -7,9 +7,10 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from desk.audit.service import record
-from desk.extensions import db
-from verification import registry, tokens
+from desk.core.audit.service import record
+from desk.core.credentials import totp
+from desk.core.extensions import db
+from verification import registry
 from verification.models import Practitioner
 from verification.registry import NewPractitioner
 
@@ -70,7 +71,7 @@ def add(
     if issued.is_secret_generated:
         click.echo(f"Token secret (shown once): {issued.totp_secret}")
         click.echo(
-            f"Provisioning URI: {tokens.provisioning_uri(issued.totp_secret, practitioner_id)}"
+            f"Provisioning URI: {totp.provisioning_uri(issued.totp_secret, practitioner_id)}"
         )
 
 

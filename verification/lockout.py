@@ -3,13 +3,13 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from desk.extensions import db
+from desk.core.credentials import accounts
+from desk.core.extensions import db
 from verification.models import FailedVerification, Practitioner
 
 ATTEMPTS_PER_CALL = 3
-LOCK_AFTER_FAILURES = 5
 
 
 def is_throttled(caller_number: str, now: datetime) -> bool:
@@ -34,32 +34,4 @@ def count_failure(
         db.session.add(FailedVerification(caller_number=caller_number, failed_at=now))
     if practitioner is None:
         return False
-    # Increment in SQL so that simultaneous calls cannot lose a failure between them.
-    failures = db.session.scalar(
-        update(Practitioner)
-        .where(Practitioner.id == practitioner.id)
-        .values(failed_attempts=Practitioner.failed_attempts + 1)
-        .returning(Practitioner.failed_attempts)
-    )
-    if (failures or 0) < LOCK_AFTER_FAILURES:
-        db.session.refresh(practitioner)
-        return False
-    locked = db.session.scalar(
-        update(Practitioner)
-        .where(Practitioner.id == practitioner.id, Practitioner.locked_at.is_(None))
-        .values(locked_at=now)
-        .returning(Practitioner.id)
-    )
-    db.session.refresh(practitioner)
-    return locked is not None
-
-
-def clear_failures(practitioner: Practitioner) -> None:
-    """Reset the consecutive-failure count after a successful verification."""
-    practitioner.failed_attempts = 0
-
-
-def unlock(practitioner: Practitioner) -> None:
-    """Lift a lock and forget the failures that caused it."""
-    practitioner.locked_at = None
-    practitioner.failed_attempts = 0
+    return accounts.count_failure(practitioner, now) is not None

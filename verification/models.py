@@ -3,11 +3,12 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desk.extensions import Model
-from desk.types import UTCDateTime, enum_column, utcnow
+from desk.core.credentials.accounts import Credentialed
+from desk.core.extensions import Model
+from desk.core.types import UTCDateTime, enum_column, utcnow
 
 
 class AccessStatus(StrEnum):
@@ -15,7 +16,7 @@ class AccessStatus(StrEnum):
     SUSPENDED = "suspended"
 
 
-class Practitioner(Model):
+class Practitioner(Credentialed, Model):
     """Someone in the field who may phone the desk, identified by an 8-digit ID."""
 
     __tablename__ = "practitioners"
@@ -26,16 +27,11 @@ class Practitioner(Model):
     role: Mapped[str] = mapped_column(String(200))
     local_authority: Mapped[str] = mapped_column(String(200))
     pin_hash: Mapped[str] = mapped_column(String(200))
-    totp_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
-    # The time-step of the last token code accepted: no code at or before it is accepted again.
-    totp_last_step: Mapped[int | None]
     status: Mapped[AccessStatus] = mapped_column(
         enum_column(AccessStatus), default=AccessStatus.ACTIVE
     )
     vetted_on: Mapped[date]
     trained_on: Mapped[date | None]
-    failed_attempts: Mapped[int] = mapped_column(default=0)
-    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     phones: Mapped[list["PractitionerPhone"]] = relationship(
@@ -45,10 +41,6 @@ class Practitioner(Model):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
-
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
 
     def __repr__(self) -> str:
         return f"<Practitioner {self.id}>"

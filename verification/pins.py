@@ -6,8 +6,9 @@ import secrets
 from typing import cast
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+
+from desk.core.credentials.hashing import Hasher
 
 PIN_SHAPE = re.compile(r"\d{6,12}")
 ISSUED_LENGTH = 6
@@ -32,25 +33,19 @@ def generate_pin() -> str:
             return pin
 
 
-def hasher() -> PasswordHasher:
-    """The app's argon2id hasher, with the costs its configuration names."""
+def hasher() -> Hasher:
+    """The app's PIN hasher, with the argon2id costs its configuration names (made once)."""
     state = current_app.extensions.setdefault("desk.pins", {})
     if "hasher" not in state:
         config = current_app.config
-        state["hasher"] = PasswordHasher(
-            time_cost=config["DESK_ARGON2_TIME_COST"],
-            memory_cost=config["DESK_ARGON2_MEMORY_KIB"],
-            parallelism=config["DESK_ARGON2_PARALLELISM"],
+        state["hasher"] = Hasher(
+            PasswordHasher(
+                time_cost=config["DESK_ARGON2_TIME_COST"],
+                memory_cost=config["DESK_ARGON2_MEMORY_KIB"],
+                parallelism=config["DESK_ARGON2_PARALLELISM"],
+            )
         )
-        # Verified in place of a real hash when the ID is unknown, so it costs the same time.
-        state["dummy"] = state["hasher"].hash(secrets.token_hex(8))
-    return cast(PasswordHasher, state["hasher"])
-
-
-def dummy_hash() -> str:
-    """A hash with the current costs that no PIN matches in practice."""
-    hasher()
-    return cast(str, current_app.extensions["desk.pins"]["dummy"])
+    return cast(Hasher, state["hasher"])
 
 
 def hash_pin(pin: str) -> str:
@@ -60,8 +55,4 @@ def hash_pin(pin: str) -> str:
 
 def check_pin(pin_hash: str | None, pin: str) -> bool:
     """Whether the PIN matches the hash; with no hash, a dummy is checked so it takes as long."""
-    try:
-        matched = hasher().verify(pin_hash or dummy_hash(), pin)
-    except (VerificationError, InvalidHashError):
-        return False
-    return matched and pin_hash is not None
+    return hasher().check(pin_hash, pin)

@@ -7,10 +7,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from desk.extensions import db
-from verification import lockout, pins, tokens
+from desk.core.credentials import accounts, totp
+from desk.core.extensions import db
+from desk.core.phones import to_e164
+from verification import pins
 from verification.models import AccessStatus, Practitioner, PractitionerPhone
-from verification.phones import to_e164
 
 ID_SHAPE = re.compile(r"\d{8}")
 
@@ -52,13 +53,13 @@ def register(new: NewPractitioner) -> Issued:
         raise ValueError("a PIN has 6 to 12 digits")
     if new.pin is not None and pins.is_guessable(new.pin):
         raise ValueError("that PIN is too easy to guess (a repeated digit or a run)")
-    if new.totp_secret is not None and not tokens.is_secret(new.totp_secret):
+    if new.totp_secret is not None and not totp.is_secret(new.totp_secret):
         raise ValueError("the token secret must be base32, at least 16 characters")
     if not new.name.strip():
         raise ValueError("a name is required")
     numbers = normalised_phones(new.phones)
     pin = new.pin or pins.generate_pin()
-    secret = new.totp_secret or tokens.new_secret()
+    secret = new.totp_secret or totp.new_secret()
     practitioner = Practitioner(
         id=new.practitioner_id,
         name=new.name.strip(),
@@ -66,7 +67,7 @@ def register(new: NewPractitioner) -> Issued:
         role=new.role.strip(),
         local_authority=new.local_authority.strip(),
         pin_hash=pins.hash_pin(pin),
-        totp_secret_encrypted=tokens.seal(secret),
+        totp_secret_encrypted=totp.seal(secret),
         status=AccessStatus.ACTIVE,
         vetted_on=new.vetted_on,
         trained_on=new.trained_on,
@@ -103,7 +104,7 @@ def all_practitioners() -> list[Practitioner]:
 
 def unlock(practitioner: Practitioner) -> None:
     """Let a locked-out practitioner try again."""
-    lockout.unlock(practitioner)
+    accounts.unlock(practitioner)
 
 
 def suspend(practitioner: Practitioner) -> None:

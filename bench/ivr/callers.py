@@ -11,8 +11,9 @@ from datetime import date
 
 from sqlalchemy import delete, select, update
 
-from desk.extensions import db
-from verification import pins, tokens
+from desk.core.credentials import totp
+from desk.core.extensions import db
+from verification import pins
 from verification.models import AccessStatus, FailedVerification, Practitioner, PractitionerPhone
 
 PIN = "582914"
@@ -41,7 +42,7 @@ def seed(count: int) -> None:
     missing = [c for pid, c in wanted.items() if pid not in have]
     # One hash for them all, made at the configured (production) cost: the PIN step verifies
     # against it at that cost all the same, and hashing each would make seeding take minutes.
-    pin_hash, sealed = _pin_hash(), tokens.seal(TOKEN_SECRET)
+    pin_hash, sealed = _pin_hash(), totp.seal(TOKEN_SECRET)
     for start in range(0, len(missing), BATCH):
         db.session.add_all(
             Practitioner(
@@ -89,7 +90,7 @@ def _pin_hash() -> str:
     seeded = db.session.scalar(
         select(Practitioner.pin_hash).where(Practitioner.id == caller(0).practitioner_id)
     )
-    if seeded is not None and not pins.hasher().check_needs_rehash(seeded):
+    if seeded is not None and not pins.hasher().needs_rehash(seeded):
         return seeded
     pin_hash = pins.hash_pin(PIN)
     # Costs changed since seeding: every caller gets the new hash, so the run measures them.

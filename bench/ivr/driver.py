@@ -17,8 +17,8 @@ import requests
 
 from bench.ivr.callers import PIN, TOKEN_SECRET, Caller
 from bench.server import Answer, Http
+from desk.dev.simulator import DeskError, Twilio
 from ivr import flow
-from ivr.simulator import DeskError, Twilio
 
 # A call's webhooks in order, as Twilio sends them for a caller who is verified, waits and
 # hangs up in the queue.

@@ -21,7 +21,7 @@ from bench.server import (
     gunicorn,
     resident_kib,
 )
-from desk.extensions import db
+from desk.core.extensions import db
 
 DATABASE = "bench_ivr"
 FLOOR_APP = "bench.ivr.floor:create_app()"

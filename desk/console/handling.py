@@ -6,10 +6,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from desk.audit.service import record
-from desk.console.errors import Refused
 from desk.console.models import Handling, Purpose, WrapUp
-from desk.extensions import db
+from desk.core.audit.service import record
+from desk.core.extensions import db
+from desk.core.refusals import Refused
 from desk.staff.models import Staff
 from ivr import calls
 from ivr.models import FINISHED, Call, CallStatus

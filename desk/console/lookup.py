@@ -6,10 +6,10 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from desk.console.errors import Refused
 from desk.console.handling import audit_call
 from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.refusals import Refused
 from desk.records import disclosure
 from desk.records.disclosure import Disclosure, RecordArchived
 from desk.records.models import Child

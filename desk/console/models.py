@@ -7,8 +7,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desk.extensions import Model
-from desk.types import UTCDateTime, utcnow
+from desk.core.extensions import Model
+from desk.core.types import UTCDateTime, utcnow
 from ivr.models import Call
 
 

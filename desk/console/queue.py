@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from desk.extensions import db
+from desk.core.extensions import db
 from ivr.models import Call, CallStatus
 from verification.models import Practitioner
 

@@ -7,7 +7,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from desk.console import handling as handlings
 from desk.console import lookup
-from desk.console.errors import Refused
 from desk.console.forms import (
     ActionForm,
     BrokeredForm,
@@ -19,13 +18,14 @@ from desk.console.forms import (
 )
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Handling, Purpose, WrapUp
 from desk.console.queue import waiting_calls
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.refusals import Refused
+from desk.core.types import utcnow
 from desk.records.models import Child
 from desk.records.search import Criteria, result_line
 from desk.staff.access import role_required
 from desk.staff.models import Role
 from desk.staff.sessions import background
-from desk.types import utcnow
 from ivr.telephony import TelephonyError
 
 bp = Blueprint("console", __name__, url_prefix="/console")

@@ -12,11 +12,11 @@ import click
 from click._termui_impl import ProgressBar
 from flask.cli import AppGroup
 
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.types import utcnow
 from desk.records import generate, importer, retention
 from desk.records.models import today_in_england
 from desk.records.parse import parse_entry
-from desk.types import utcnow
 
 records_cli = AppGroup(
     "records", help="Load the children index, fill it with synthetic data, archive and purge it."

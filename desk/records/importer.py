@@ -13,12 +13,12 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
-from desk.audit.service import record
-from desk.extensions import db
+from desk.core.audit.service import record
+from desk.core.extensions import db
+from desk.core.types import utcnow
 from desk.records import staging
 from desk.records.parse import ChildEntry, parse_line
 from desk.records.staging import BadLine
-from desk.types import utcnow
 
 # Children staged per round trip: big enough to be quick, small enough to keep memory flat.
 CHUNK = 5000

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desk.extensions import Model
-from desk.types import UTCDateTime, enum_column, utcnow
+from desk.core.extensions import Model
+from desk.core.types import UTCDateTime, enum_column, utcnow
 
 ARCHIVE_AGE = 18
 # Children come of age at midnight in England, whatever the server's clock says.

@@ -8,9 +8,9 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
+from desk.core.phones import to_e164
 from desk.records import contactpoint, postcodes
 from desk.records.models import ContactKind, Gender, SensitiveBasis, today_in_england
-from verification.phones import to_e164
 
 FIELDS = frozenset(
     {

@@ -1,11 +1,9 @@
 """How long the index keeps a child: archived at 18, purged six years after that.
 
-Purging removes the child, their names and their contacts. The console's matches that found
-the child stay, with their link to the child set to NULL: they are the record of what operators
-did in past calls (a search found so many children, one was opened, an item was read back),
-which reviews and reports count, and none of it says who the child was once unlinked. The
-free-text reason of a brokered request for the child is blanked, since it may describe them.
-The audit log keeps the ContactPoint numbers it recorded: it is append-only by design, the
+Purging removes the child, their names and their contacts. Before each batch goes, the
+`purging` signal names the children, so that what refers to them from the layers above (the
+console's matches and brokered requests) lets go of them first; this package knows nothing of
+those. The audit log keeps the ContactPoint numbers it recorded: it is append-only by design, the
 accountability record that subject access requests are answered from.
 """
 
@@ -13,11 +11,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, cast
 
+from blinker import Namespace
 from sqlalchemy import CursorResult, delete, func, select, update
 
-from desk.audit.service import record
-from desk.console.models import BrokeredRequest, Match
-from desk.extensions import db
+from desk.core.audit.service import record
+from desk.core.extensions import db
 from desk.records.models import (
     ARCHIVE_AGE,
     Child,
@@ -28,7 +26,9 @@ from desk.records.models import (
 )
 
 PURGE_AFTER_YEARS = 6
-PURGED_REASON = "(removed when the child's record was purged)"
+
+# Sent with `child_ids` (a list) inside the purge's transaction, before those children go.
+purging = Namespace().signal("children-purging")
 
 
 def archive(today: date, now: datetime, *, by: str) -> int:
@@ -69,19 +69,7 @@ def purge(
     while ids := list(
         db.session.scalars(select(Child.id).where(Child.date_of_birth <= born_by).limit(batch))
     ):
-        matches = select(Match.id).where(Match.child_id.in_(ids))
-        db.session.execute(
-            update(BrokeredRequest)
-            .where(BrokeredRequest.match_id.in_(matches))
-            .values(reason=PURGED_REASON)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.execute(
-            update(Match)
-            .where(Match.child_id.in_(ids))
-            .values(child_id=None)
-            .execution_options(synchronize_session=False)
-        )
+        purging.send(None, child_ids=ids)
         for table in (ChildName, Contact):
             db.session.execute(
                 delete(table)

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, select
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.records import contactpoint, postcodes
 from desk.records.models import (
     Child,

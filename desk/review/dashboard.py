@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from desk.console.models import Handling
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.review import charts
 from desk.review.flags import RULES
 from desk.review.listing import period_bounds, staff_names

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from desk.audit.models import AuditEvent
 from desk.console.models import Handling
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
 from desk.records.models import Child
 from ivr.models import Call
 

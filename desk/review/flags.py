@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from desk.console.models import Purpose
+from desk.core import hours
 from desk.review.facts import CallFacts
-from ivr import hours
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from desk.console.models import Handling, Search
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.review.models import Flag, Review
 from desk.staff.models import Staff
 from ivr.models import Call

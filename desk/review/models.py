@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desk.extensions import Model
+from desk.core.extensions import Model
+from desk.core.types import UTCDateTime
 from desk.staff.models import Staff
-from desk.types import UTCDateTime
 from ivr.models import Call
 
 

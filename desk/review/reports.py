@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from desk.console.models import Handling
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.review.facts import CallFacts, gather
 from desk.review.flags import LABELS
 from desk.review.listing import Filters, mediated, staff_names

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from desk.audit.models import AuditEvent
-from desk.audit.service import record
 from desk.console.models import Handling
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.audit.service import record
+from desk.core.extensions import db
 from desk.review.facts import CallFacts, gather
 from desk.review.flags import Thresholds, flags_for
 from desk.review.listing import staff_names

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from desk.audit.models import AuditEvent
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Purpose, WrapUp
+from desk.core.audit.models import AuditEvent
 
 SEARCH_FORMS = {
     "contactpoint_number": "by ContactPoint number",

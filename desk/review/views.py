@@ -20,7 +20,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields import SelectChoice
 
 from desk.console.models import Handling
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.types import utcnow
 from desk.review import listing, reports, reviews
 from desk.review.dashboard import PERIODS, dashboard, local_today
 from desk.review.flags import LABELS, Thresholds
@@ -28,7 +29,6 @@ from desk.review.forms import FilterForm, ReportForm, SignOffForm
 from desk.review.timeline import duration, outcome_label, purpose_label
 from desk.staff.access import role_required
 from desk.staff.models import Role
-from desk.types import utcnow
 from ivr.models import Call
 
 bp = Blueprint("review", __name__, url_prefix="/review")

@@ -4,20 +4,19 @@ import re
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from desk.audit.service import record
-from desk.extensions import db
+from desk.core.audit.service import record
+from desk.core.credentials import accounts, totp
+from desk.core.extensions import db
+from desk.core.phones import to_e164
 from desk.staff import passwords
 from desk.staff.models import Role, Staff
 from desk.staff.sessions import Ending
-from verification import tokens
-from verification.phones import to_e164
 
 USERNAME_SHAPE = re.compile(r"[a-z0-9._-]{3,40}")
 CLIENT_SHAPE = re.compile(r"client:[A-Za-z0-9_]{1,121}")
 SIP_SHAPE = re.compile(r"sip:[^@\s]+@[^@\s]+")
-LOCK_AFTER_FAILURES = 5
 
 # Who made a change: an administrator signed in to the console, or a command-line user.
 Actor = Staff | str
@@ -93,16 +92,16 @@ def add_staff(
     problem = passwords.password_problem(password, username)
     if problem:
         raise ValueError(problem)
-    if totp_secret is not None and not tokens.is_secret(totp_secret):
+    if totp_secret is not None and not totp.is_secret(totp_secret):
         raise ValueError("the authenticator secret must be base32, at least 16 characters")
     leg = normalised_phone_leg(phone_leg)
-    secret = totp_secret or tokens.new_secret()
+    secret = totp_secret or totp.new_secret()
     staff = Staff(
         username=username,
         name=name.strip(),
         role=role,
         password_hash=passwords.hash_password(password),
-        totp_secret_encrypted=tokens.seal(secret),
+        totp_secret_encrypted=totp.seal(secret),
         is_active=True,
         failed_attempts=0,
         phone_leg=leg,
@@ -154,8 +153,7 @@ def disable(staff: Staff, *, by: Actor) -> None:
 
 def unlock(staff: Staff, *, by: Actor) -> None:
     """Lift a lock after repeated failures, and forget the failures."""
-    staff.locked_at = None
-    staff.failed_attempts = 0
+    accounts.unlock(staff)
     record("staff.unlocked", **subject(staff), data={"username": staff.username, **_by(by)})
 
 
@@ -167,18 +165,18 @@ def authenticate(username: str, password: str, code: str, now: datetime) -> Staf
     """
     staff = find(username)
     is_password_right = passwords.check_password(staff.password_hash if staff else None, password)
-    secret = tokens.unseal(staff.totp_secret_encrypted) if staff else tokens.DUMMY
-    step = tokens.matching_step(secret, code, now, after=staff.totp_last_step if staff else None)
+    secret = totp.unseal(staff.totp_secret_encrypted) if staff else totp.DUMMY
+    step = totp.matching_step(secret, code, now, after=staff.totp_last_step if staff else None)
 
     problems = _problems(staff, is_password_right, step)
-    if not problems and not _spend_code(staff, step):
+    if not problems and not (staff and accounts.spend_code(staff, step)):
         problems = ("wrong_or_reused_code",)  # another sign-in spent the same code a moment ago
     if problems:
         _fail(staff, problems, now)
         return None
 
     assert staff is not None
-    staff.failed_attempts = 0
+    accounts.clear_failures(staff)
     staff.last_signed_in_at = now
     if passwords.needs_rehash(staff.password_hash):
         staff.password_hash = passwords.hash_password(password)
@@ -222,41 +220,10 @@ def _fail(staff: Staff | None, problems: tuple[str, ...], now: datetime) -> None
         **subject(staff),
         data={"username": staff.username, "reasons": list(problems)},
     )
-    # Increment in SQL so that simultaneous attempts cannot lose a failure between them.
-    failures = db.session.scalar(
-        update(Staff)
-        .where(Staff.id == staff.id)
-        .values(failed_attempts=Staff.failed_attempts + 1)
-        .returning(Staff.failed_attempts)
-    )
-    if (failures or 0) >= LOCK_AFTER_FAILURES:
-        locked = db.session.scalar(
-            update(Staff)
-            .where(Staff.id == staff.id, Staff.locked_at.is_(None))
-            .values(locked_at=now)
-            .returning(Staff.id)
+    failures = accounts.count_failure(staff, now)
+    if failures is not None:
+        record(
+            "staff.locked",
+            **subject(staff),
+            data={"username": staff.username, "failures": failures},
         )
-        if locked is not None:
-            record(
-                "staff.locked",
-                **subject(staff),
-                data={"username": staff.username, "failures": failures},
-            )
-    db.session.refresh(staff)
-
-
-def _spend_code(staff: Staff | None, step: int | None) -> bool:
-    """Mark a code's time-step used; False if another sign-in spent it first."""
-    if staff is None or step is None:
-        return False
-    spent = db.session.scalar(
-        update(Staff)
-        .where(
-            Staff.id == staff.id,
-            (Staff.totp_last_step.is_(None)) | (Staff.totp_last_step < step),
-        )
-        .values(totp_last_step=step)
-        .returning(Staff.id)
-    )
-    db.session.refresh(staff)
-    return spent is not None

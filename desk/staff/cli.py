@@ -6,10 +6,10 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
-from desk.extensions import db
+from desk.core.credentials import totp
+from desk.core.extensions import db
 from desk.staff import accounts
 from desk.staff.models import Role, Staff
-from verification import tokens
 
 staff_cli = AppGroup("staff", help="Add and manage staff accounts for the console.")
 
@@ -51,7 +51,7 @@ def add(
     click.echo(f"Added {staff.role.label.lower()} {staff.username} ({staff.name}).")
     if totp_secret is None:
         click.echo(f"Authenticator secret (shown once): {secret}")
-        click.echo(f"Provisioning URI: {tokens.provisioning_uri(secret, staff.username)}")
+        click.echo(f"Provisioning URI: {totp.provisioning_uri(secret, staff.username)}")
 
 
 def _change(action: Callable[..., None], done: str) -> Callable[[str], None]:

@@ -4,11 +4,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, LargeBinary, String
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desk.extensions import Model
-from desk.types import UTCDateTime, enum_column, utcnow
+from desk.core.credentials.accounts import Credentialed
+from desk.core.extensions import Model
+from desk.core.types import UTCDateTime, enum_column, utcnow
 
 
 class Role(StrEnum):
@@ -24,7 +25,7 @@ class Role(StrEnum):
         ]
 
 
-class Staff(UserMixin, Model):  # type: ignore[misc]  # flask-login has no type hints
+class Staff(UserMixin, Credentialed, Model):  # type: ignore[misc]  # flask-login has no type hints
     """A member of the desk's staff, who signs in with a password and an authenticator code."""
 
     __tablename__ = "staff"
@@ -36,13 +37,8 @@ class Staff(UserMixin, Model):  # type: ignore[misc]  # flask-login has no type 
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str] = mapped_column(String(200))
-    totp_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
-    # The time-step of the last code accepted: no code at or before it is accepted again.
-    totp_last_step: Mapped[int | None]
     # Also Flask-Login's `is_active`, which refuses sign-in to a disabled account.
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_attempts: Mapped[int] = mapped_column(default=0)
-    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How the desk dials this person's own phone into a call: E.164, `sip:…` or `client:…`.
     phone_leg: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -50,10 +46,6 @@ class Staff(UserMixin, Model):  # type: ignore[misc]  # flask-login has no type 
     # Part of the id a session cookie carries: bumped at sign-out or disabling, it voids every
     # copy of an earlier cookie, which a signed cookie alone cannot be made to forget.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
-
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session: the id and the session epoch."""

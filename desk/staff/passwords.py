@@ -1,22 +1,14 @@
 """Staff passwords: argon2id hashes with argon2-cffi's default costs, checked in constant shape."""
 
-import secrets
-from functools import cache
-
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+
+from desk.core.credentials.hashing import Hasher
 
 MIN_LENGTH = 12
 
 # Deliberately not the PIN hasher: a password is typed at a desk, not keyed on a phone, and can
 # afford argon2-cffi's own (RFC 9106 low-memory) costs rather than the IVR's tuned ones.
-_hasher = PasswordHasher()
-
-
-@cache
-def _dummy_hash() -> str:
-    # Verified in place of a real hash for an unknown username, so it takes as long.
-    return _hasher.hash(secrets.token_hex(16))
+_hasher = Hasher(PasswordHasher())
 
 
 def password_problem(password: str, username: str) -> str | None:
@@ -35,13 +27,9 @@ def hash_password(password: str) -> str:
 
 def check_password(password_hash: str | None, password: str) -> bool:
     """Whether the password matches the hash; with none, a dummy is checked so it takes as long."""
-    try:
-        matched = _hasher.verify(password_hash or _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return matched and password_hash is not None
+    return _hasher.check(password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:
     """Whether a stored hash was made with other costs than today's."""
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher.needs_rehash(password_hash)

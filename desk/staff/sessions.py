@@ -1,14 +1,14 @@
 """How long a signed-in session lasts: 30 minutes without activity, 12 hours in all."""
 
 from collections.abc import MutableMapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from desk.core.config import IDLE_LIMIT, SIGNED_IN_LIMIT
+
 V = TypeVar("V")
 
-IDLE_LIMIT = timedelta(minutes=30)
-SIGNED_IN_LIMIT = timedelta(hours=12)
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_ACTIVE_AT = "last_active_at"

@@ -13,10 +13,10 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.types import utcnow
 from desk.staff import accounts, sessions
 from desk.staff.forms import SignInForm
-from desk.types import utcnow
 
 bp = Blueprint("auth", __name__)
 

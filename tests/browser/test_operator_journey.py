@@ -5,7 +5,7 @@ import re
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from ivr.simulator import Phone, Twilio
+from desk.dev.simulator import Phone, Twilio
 from tests.browser.conftest import screenshot
 from tests.children import child, load_children
 from tests.factories import PIN, STAFF_PASSWORD, current_code, make_practitioner, make_staff

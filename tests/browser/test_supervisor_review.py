@@ -9,10 +9,10 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from desk.records.models import Child
 from desk.staff.models import Role
-from ivr.simulator import Twilio
 from tests.browser.conftest import screenshot
 from tests.children import child, load_children
 from tests.desk.conftest import Console, queued_call

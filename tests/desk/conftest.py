@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.dev.simulator import Phone, Twilio
 from desk.records.models import Child
-from ivr.simulator import Phone, Twilio
 from ivr.telephony import LocalTelephony
 from tests.children import load_children
 from tests.factories import PHONE, PIN, SECRET, current_code, make_practitioner, make_staff

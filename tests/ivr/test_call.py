@@ -2,9 +2,9 @@
 
 from flask import Flask
 
+from desk.dev.simulator import Twilio
 from ivr import flow
 from ivr.models import CallStatus
-from ivr.simulator import Twilio
 from tests.factories import PHONE, PIN, current_code
 from tests.stored import audit_kinds, stored_call
 

@@ -4,8 +4,8 @@ import xml.etree.ElementTree as ET
 
 from flask import Flask
 
+from desk.dev.simulator import QUEUE_SID, Phone, Twilio
 from ivr import flow
-from ivr.simulator import QUEUE_SID, Phone, Twilio
 from tests.factories import PHONE, PIN, current_code
 from tests.stored import audit_kinds, stored_call
 

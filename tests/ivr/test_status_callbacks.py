@@ -3,10 +3,10 @@
 from flask import Flask
 from sqlalchemy import select
 
-from desk.audit.models import AuditEvent
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from ivr.models import CallStatus
-from ivr.simulator import Twilio
 from tests.factories import PHONE, PIN, current_code
 from tests.stored import audit_events, stored_call
 

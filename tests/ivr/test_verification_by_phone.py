@@ -6,11 +6,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from desk.audit.models import AuditEvent
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
+from desk.dev.simulator import Phone, Twilio
 from ivr import flow
 from ivr.flow import Field
-from ivr.simulator import Phone, Twilio
 from tests.factories import PHONE, PIN, current_code, make_practitioner
 from tests.stored import audit_data, stored_practitioner
 from verification import registry

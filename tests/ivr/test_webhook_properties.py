@@ -8,7 +8,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivr.simulator import Twilio
+from desk.dev.simulator import Twilio
 from tests.factories import PHONE, PIN, current_code
 
 # Each fixture-using property shares one rolled-back transaction across its examples.

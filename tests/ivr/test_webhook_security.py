@@ -7,10 +7,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.dev.simulator import Phone, Twilio
 from ivr import calls, flow
 from ivr.models import Call
-from ivr.simulator import Phone, Twilio
 from tests.factories import PHONE, PIN, current_code
 
 WEBHOOKS = [
@@ -123,7 +123,7 @@ def test_an_answer_for_an_unknown_call_is_told_the_service_is_unavailable(twilio
 
 
 def test_behind_a_trusted_proxy_the_forwarded_url_is_the_one_checked(database_uri: str) -> None:
-    from desk import create_app
+    from desk.app import create_app
     from tests.conftest import TEST_CONFIG
 
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri, "DESK_PROXY_HOPS": 1})

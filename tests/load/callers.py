@@ -14,8 +14,8 @@ from queue import Empty, SimpleQueue
 import pyotp
 
 from bench.server import Answer
+from desk.dev.simulator import QUEUE_SID, DeskError, Twilio
 from ivr import flow
-from ivr.simulator import QUEUE_SID, DeskError, Twilio
 from tests.factories import PIN
 from tests.load.people import Seeded, practitioner_id, practitioner_phone
 

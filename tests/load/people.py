@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pyotp
 from flask import Flask
 
-from desk.extensions import db
+from desk.core.extensions import db
 from tests.children import load_children
 from tests.factories import make_practitioner, make_staff
 

@@ -19,14 +19,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from bench.server import Http
-from desk.audit import chain
-from desk.audit.models import AuditEvent
 from desk.console.models import Handling
-from desk.extensions import db
+from desk.core.audit import chain
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from ivr import flow
 from ivr.flow import ASKS, Stage
 from ivr.models import Call, CallStatus
-from ivr.simulator import Twilio
 from tests.conftest import TEST_CONFIG, fresh_database
 from tests.factories import PIN
 from tests.load.callers import KEYPAD, Callers, Exchange, PlacedCall, spoken

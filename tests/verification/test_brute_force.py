@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from flask import Flask
 
-from ivr.simulator import Phone, Twilio
+from desk.core.credentials.accounts import LOCK_AFTER_FAILURES
+from desk.dev.simulator import Phone, Twilio
 from tests.factories import PIN, current_code
 from tests.ivr.test_verification_by_phone import failure_reasons
 from tests.stored import stored_practitioner
-from verification.lockout import LOCK_AFTER_FAILURES
 
 GUESSES = 100
 

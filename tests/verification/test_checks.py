@@ -6,7 +6,7 @@ import pyotp
 from flask import Flask
 from sqlalchemy import update
 
-from desk.extensions import db
+from desk.core.extensions import db
 from tests.factories import PHONE, SECRET
 from tests.stored import stored_practitioner
 from verification import checks

@@ -6,8 +6,9 @@ import pyotp
 import pytest
 from flask import Flask
 
-from verification import pins, tokens
-from verification.phones import caller_number, to_e164
+from desk.core.credentials import totp
+from desk.core.phones import caller_number, to_e164
+from verification import pins
 
 SECRET = pyotp.random_base32()
 NOW = datetime(2026, 11, 25, 9, 0, 15, tzinfo=UTC)
@@ -45,8 +46,8 @@ def test_a_pin_is_stored_only_as_an_argon2id_hash(ctx: Flask) -> None:
 def test_an_unknown_id_is_checked_against_a_dummy_hash_of_the_same_cost(ctx: Flask) -> None:
     # Same algorithm and costs as a real hash, so an unknown ID takes as long as a known one.
     real = pins.hash_pin("739182")
-    assert pins.dummy_hash().split("$")[1:4] == real.split("$")[1:4]
-    assert not pins.hasher().check_needs_rehash(pins.dummy_hash())
+    assert pins.hasher().dummy.split("$")[1:4] == real.split("$")[1:4]
+    assert not pins.hasher().needs_rehash(pins.hasher().dummy)
     assert not pins.check_pin(None, "739182")
 
 
@@ -62,22 +63,22 @@ def test_a_code_is_accepted_within_one_step_of_clock_drift(
     offset_seconds: int, is_accepted: bool
 ) -> None:
     code = pyotp.TOTP(SECRET).at(NOW + timedelta(seconds=offset_seconds))
-    assert (tokens.matching_step(SECRET, code, NOW, after=None) is not None) is is_accepted
+    assert (totp.matching_step(SECRET, code, NOW, after=None) is not None) is is_accepted
 
 
 def test_a_code_at_or_before_the_last_spent_step_is_refused() -> None:
     code = pyotp.TOTP(SECRET).at(NOW)
-    step = tokens.matching_step(SECRET, code, NOW, after=None)
+    step = totp.matching_step(SECRET, code, NOW, after=None)
     assert step is not None
-    assert tokens.matching_step(SECRET, code, NOW, after=step) is None
+    assert totp.matching_step(SECRET, code, NOW, after=step) is None
     later = pyotp.TOTP(SECRET).at(NOW + timedelta(seconds=30))
-    assert tokens.matching_step(SECRET, later, NOW, after=step) == step + 1
+    assert totp.matching_step(SECRET, later, NOW, after=step) == step + 1
 
 
 def test_token_secrets_are_sealed_with_the_desk_key(ctx: Flask) -> None:
-    sealed = tokens.seal(SECRET)
+    sealed = totp.seal(SECRET)
     assert SECRET.encode() not in sealed
-    assert tokens.unseal(sealed) == SECRET
+    assert totp.unseal(sealed) == SECRET
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_token_secrets_are_sealed_with_the_desk_key(ctx: Flask) -> None:
     ],
 )
 def test_only_usable_token_secrets_are_taken(secret: str, is_usable: bool) -> None:
-    assert tokens.is_secret(secret) is is_usable
+    assert totp.is_secret(secret) is is_usable
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,11 @@ import pyotp
 from flask import Flask
 from sqlalchemy import select
 
-from desk.audit.models import AuditEvent
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.credentials import totp
+from desk.core.extensions import db
 from tests.stored import stored_practitioner
-from verification import pins, tokens
+from verification import pins
 from verification.models import AccessStatus, Practitioner
 
 ADD = [
@@ -47,7 +48,7 @@ def test_add_with_given_credentials_keeps_only_their_hash_and_sealed_secret(app:
     assert sam.vetted_on == sam.trained_on is not None
     with app.app_context():
         assert pins.check_pin(sam.pin_hash, "739182")
-        assert tokens.unseal(sam.totp_secret_encrypted) == "JBSWY3DPEHPK3PXPJBSWY3DP"
+        assert totp.unseal(sam.totp_secret_encrypted) == "JBSWY3DPEHPK3PXPJBSWY3DP"
         assert db.session.scalar(select(AuditEvent.kind)) == "practitioner.added"
 
 
@@ -61,7 +62,7 @@ def test_add_without_credentials_issues_them_once(app: Flask) -> None:
     with app.app_context():
         assert pins.check_pin(sam.pin_hash, pin.group(1))
         assert (
-            pyotp.TOTP(tokens.unseal(sam.totp_secret_encrypted)).now()
+            pyotp.TOTP(totp.unseal(sam.totp_secret_encrypted)).now()
             == pyotp.TOTP(secret.group(1)).now()
         )
 

@@ -6,9 +6,9 @@ from sqlalchemy import select, update
 
 from desk.console import handling
 from desk.console.models import ReadBack
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from desk.records.models import Child
-from ivr.simulator import Twilio
 from tests.desk.conftest import (
     ALEX_SECRET,
     Console,

@@ -5,11 +5,11 @@ import threading
 from flask import Flask
 
 from desk.console import handling
-from desk.console.errors import Refused
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.refusals import Refused
+from desk.core.types import utcnow
+from desk.dev.simulator import Twilio
 from desk.staff.models import Staff
-from desk.types import utcnow
-from ivr.simulator import Twilio
 from ivr.telephony import Leg, LocalTelephony
 from tests.desk.conftest import queued_call
 from tests.factories import make_practitioner, make_staff

@@ -7,7 +7,7 @@ from flask import Flask
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ivr.simulator import Twilio
+from desk.dev.simulator import Twilio
 from tests.desk.conftest import Console, contactpoint_id, queued_call
 
 pytestmark = pytest.mark.usefixtures("index")

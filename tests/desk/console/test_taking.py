@@ -5,9 +5,9 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
+from desk.dev.simulator import Twilio
 from desk.staff.models import Role
 from ivr.models import CallStatus
-from ivr.simulator import Twilio
 from ivr.telephony import CallerGone, LocalTelephony, TelephonyError
 from tests.desk.conftest import (
     ALEX_SECRET,
@@ -147,7 +147,7 @@ def test_the_queue_polling_by_itself_does_not_keep_an_unattended_session_alive(
 ) -> None:
     import time_machine
 
-    from desk.types import utcnow
+    from desk.core.types import utcnow
 
     start = utcnow()
     with time_machine.travel(start + timedelta(minutes=20), tick=False):
@@ -186,7 +186,7 @@ def test_a_session_that_expires_mid_call_keeps_the_call_for_the_operator(
     import pyotp
     import time_machine
 
-    from desk.types import utcnow
+    from desk.core.types import utcnow
     from tests.factories import STAFF_SECRET
 
     phone = queued_call(twilio, sam)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.records.importer import import_entries
 from desk.records.models import Child
 from desk.records.parse import parse_entry

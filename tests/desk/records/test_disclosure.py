@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.records.disclosure import (
     HIDDEN_SERVICES_NOTICE,
     SHIELDED_NOTICE,

@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
-from desk.audit.models import AuditEvent
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
 from desk.records import contactpoint, generate
 from desk.records.importer import BadLine, parse_lines
 from desk.records.models import Child, ContactKind, SensitiveBasis, latest_adult_birth_date

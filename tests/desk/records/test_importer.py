@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from desk.audit.models import AuditEvent
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
 from desk.records import contactpoint, importer
 from desk.records.importer import import_entries
 from desk.records.models import Child, ChildName, ContactKind

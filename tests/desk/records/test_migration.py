@@ -6,8 +6,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from desk import create_app
-from desk.extensions import db
+from desk.app import create_app
+from desk.core.extensions import db
 from desk.records.search import Criteria, search
 from tests.conftest import TEST_CONFIG
 from tests.desk.records.factories import make_child

@@ -7,12 +7,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
+from desk.console import purging
 from desk.console.models import BrokeredRequest, Match
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.types import utcnow
+from desk.dev.simulator import Twilio
 from desk.records import retention
 from desk.records.models import Child, ChildName, Contact, today_in_england
-from desk.types import utcnow
-from ivr.simulator import Twilio
 from tests.desk.conftest import Console, contactpoint_id, queued_call
 from tests.desk.records.factories import make_child
 from tests.pages import submit
@@ -119,7 +120,7 @@ def test_a_purged_child_leaves_past_calls_countable_and_anonymous(
         [match] = db.session.scalars(select(Match))
         assert match.child_id is None and match.opened_at is not None
         [brokered] = db.session.scalars(select(BrokeredRequest))
-        assert brokered.reason == retention.PURGED_REASON
+        assert brokered.reason == purging.PURGED_REASON
     # The audit log, append-only, still says which record was opened: subject access needs it.
     assert audit_data(app, "record.opened")[0]["contactpoint_id"] == number
 

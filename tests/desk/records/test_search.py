@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from desk.audit.models import AuditEvent
-from desk.extensions import db
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
 from desk.records.models import Child, today_in_england
 from desk.records.search import (
     MAX_MATCHES,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, text
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.records import generate
 from desk.records.importer import import_entries
 from desk.records.models import Child

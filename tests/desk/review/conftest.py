@@ -12,13 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from desk.audit.service import record
 from desk.console.models import Handling
-from desk.extensions import db
+from desk.core.audit.service import record
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from desk.records.models import Child
 from desk.staff.models import Role
 from ivr.models import Call, CallStatus
-from ivr.simulator import Twilio
 from tests.children import CHILDREN
 from tests.desk.conftest import Console, queued_call
 from tests.factories import PHONE, SECRET, make_staff

@@ -6,9 +6,9 @@ import re
 import pytest
 from flask import Flask
 
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from desk.records.models import Child
-from ivr.simulator import Twilio
 from tests.desk.conftest import ALEX_SECRET, Console
 from tests.desk.review.conftest import Reviewer, child_details, child_details_in
 from tests.factories import PIN, current_code

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.review import charts
 from desk.review.dashboard import typical
 from ivr.models import Call, CallStatus

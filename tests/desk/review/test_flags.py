@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desk import create_app
-from desk.audit.models import AuditEvent
+from desk.app import create_app
+from desk.core import hours
+from desk.core.audit.models import AuditEvent
 from desk.review import flags
 from desk.review.facts import CallFacts, from_events
 from desk.review.flags import RULES, Thresholds, flags_for
-from ivr import hours
 from ivr.models import Call
 from tests.conftest import TEST_CONFIG
 

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from desk.extensions import db
+from desk.core.extensions import db
 from desk.staff.models import Role
 from tests.desk.review.conftest import MORNING, Reviewer, listed_calls, make_call
 from tests.factories import make_practitioner, make_staff

@@ -8,8 +8,8 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from desk import create_app
-from desk.extensions import db
+from desk.app import create_app
+from desk.core.extensions import db
 from tests.conftest import TEST_CONFIG
 
 

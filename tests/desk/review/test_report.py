@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.dev.simulator import Twilio
 from desk.records.models import Child
 from desk.review.reports import COLUMNS, safe_cell
-from ivr.simulator import Twilio
 from tests.desk.conftest import ALEX_SECRET, Console
 from tests.desk.review.conftest import Reviewer, child_details, child_details_in, take_and_finish
 from tests.pages import submit

@@ -5,8 +5,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from desk.audit.service import record
-from desk.extensions import db
+from desk.core.audit.service import record
+from desk.core.extensions import db
 from desk.review.models import Review
 from desk.staff.models import Role, Staff
 from tests.desk.review.conftest import Reviewer, make_call

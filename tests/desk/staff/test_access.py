@@ -4,8 +4,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from desk import create_app
-from desk.extensions import db
+from desk.app import create_app
+from desk.core.extensions import db
 from desk.staff import accounts
 from desk.staff.access import role_required
 from desk.staff.models import Role

@@ -8,14 +8,15 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
-from desk import create_app
-from desk.extensions import db
+from desk.app import create_app
+from desk.core.credentials import totp
+from desk.core.extensions import db
 from desk.staff import accounts, passwords
 from desk.staff.models import Role, Staff
 from tests.conftest import TEST_CONFIG
 from tests.factories import STAFF_PASSWORD, STAFF_SECRET, make_staff
 from tests.stored import audit_events
-from verification import pins, tokens
+from verification import pins
 
 
 def test_a_new_account_keeps_only_a_hash_and_a_sealed_secret(app: Flask, ctx: Flask) -> None:
@@ -28,10 +29,10 @@ def test_a_new_account_keeps_only_a_hash_and_a_sealed_secret(app: Flask, ctx: Fl
     assert staff.is_active and not staff.is_locked and staff.failed_attempts == 0
     # argon2-cffi's own costs, not the (much cheaper, in tests) PIN hasher's.
     assert staff.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-    assert pins.hasher().memory_cost != 65536
+    assert pins.hasher().argon2.memory_cost != 65536
     assert passwords.check_password(staff.password_hash, STAFF_PASSWORD)
     assert STAFF_SECRET.encode() not in staff.totp_secret_encrypted
-    assert tokens.unseal(staff.totp_secret_encrypted) == STAFF_SECRET
+    assert totp.unseal(staff.totp_secret_encrypted) == STAFF_SECRET
     [added] = audit_events(app, "staff.added")
     assert added.operator_id == staff.id
     assert added.data == {"username": "olive.op", "role": "operator", "by": "tests"}
@@ -39,8 +40,8 @@ def test_a_new_account_keeps_only_a_hash_and_a_sealed_secret(app: Flask, ctx: Fl
 
 def test_without_a_secret_one_is_made_and_returned(ctx: Flask) -> None:
     staff, secret = accounts.add_staff("ada", "Ada Admin", "admin", STAFF_PASSWORD, by="tests")
-    assert tokens.is_secret(secret)
-    assert tokens.unseal(staff.totp_secret_encrypted) == secret
+    assert totp.is_secret(secret)
+    assert totp.unseal(staff.totp_secret_encrypted) == secret
 
 
 @pytest.mark.parametrize(

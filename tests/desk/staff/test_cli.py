@@ -6,13 +6,13 @@ import pyotp
 from flask import Flask
 from sqlalchemy import func, select
 
-from desk.extensions import db
+from desk.core.credentials import totp
+from desk.core.extensions import db
 from desk.staff import passwords
 from desk.staff.models import Role, Staff
 from tests.factories import STAFF_PASSWORD, STAFF_SECRET
 from tests.pages import sign_in
 from tests.stored import audit_events, stored_staff
-from verification import tokens
 
 ADD = ["staff", "add", "--username", "olive", "--name", "Olive Operator", "--role", "operator"]
 
@@ -44,7 +44,7 @@ def test_add_with_given_credentials_keeps_only_their_hash_and_sealed_secret(app:
     )
     assert passwords.check_password(olive.password_hash, STAFF_PASSWORD)
     with app.app_context():
-        assert tokens.unseal(olive.totp_secret_encrypted) == STAFF_SECRET
+        assert totp.unseal(olive.totp_secret_encrypted) == STAFF_SECRET
     [added] = audit_events(app, "staff.added")
     assert added.operator_id == olive.id and added.data["by"].startswith("command line (")
 
@@ -64,7 +64,7 @@ def test_add_asks_for_the_password_hidden_and_twice_and_issues_a_secret_once(
     olive = stored_staff(app, "olive")
     assert passwords.check_password(olive.password_hash, STAFF_PASSWORD)
     with app.app_context():
-        assert tokens.unseal(olive.totp_secret_encrypted) == secret.group(1)
+        assert totp.unseal(olive.totp_secret_encrypted) == secret.group(1)
 
 
 def test_a_staff_member_added_on_the_command_line_can_sign_in(app: Flask) -> None:

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.http import http_date
 
-from desk import config
+from desk.core import config
 from tests.desk.staff.conftest import START
 from tests.pages import sign_in, sign_out
 from tests.stored import audit_events
@@ -129,7 +129,7 @@ def staff_code_later() -> str:
     """The code of the next time-step: the one showing now was spent on the first sign-in."""
     import pyotp
 
-    from desk.types import utcnow
+    from desk.core.types import utcnow
     from tests.factories import STAFF_SECRET
 
     return pyotp.TOTP(STAFF_SECRET).at(utcnow() + timedelta(seconds=30))

@@ -11,10 +11,10 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
-from desk.extensions import db
+from desk.core.extensions import db
+from desk.core.types import utcnow
 from desk.staff import accounts
 from desk.staff.models import Staff
-from desk.types import utcnow
 from tests.desk.staff.conftest import START
 from tests.factories import STAFF_PASSWORD, STAFF_SECRET
 from tests.pages import csrf_token, sign_in, sign_out, staff_code

@@ -1,0 +1,61 @@
+"""The audit log's vocabulary: every kind of event the desk records, named once.
+
+Writers pass an `Event`; the timeline, the review's facts and subject access read by it. The
+values are what the log stores, so a member is never renamed, only added.
+"""
+
+from enum import StrEnum
+
+
+class Event(StrEnum):
+    # A call's way through the IVR and the queue (ivr)
+    CALL_STARTED = "call.started"
+    CALL_QUEUED = "call.queued"
+    CALL_LEFT_QUEUE = "call.left_queue"
+    CALL_REQUEUED = "call.requeued"
+    CALL_ABANDONED = "call.abandoned"
+    CALL_ENDED = "call.ended"
+    CALL_ENDED_BY_DESK = "call.ended_by_desk"
+    CALL_STATUS_FOR_UNKNOWN_CALL = "call.status_for_unknown_call"
+    CALL_OPERATOR_LEG = "call.operator_leg"
+    # Keypad verification (ivr, verification)
+    VERIFICATION_SUCCEEDED = "verification.succeeded"
+    VERIFICATION_FAILED = "verification.failed"
+    VERIFICATION_INACTIVE = "verification.inactive"
+    # Practitioners' accounts (verification)
+    PRACTITIONER_ADDED = "practitioner.added"
+    PRACTITIONER_LOCKED = "practitioner.locked"
+    PRACTITIONER_UNLOCKED = "practitioner.unlocked"
+    PRACTITIONER_SUSPENDED = "practitioner.suspended"
+    PRACTITIONER_REACTIVATED = "practitioner.reactivated"
+    # Staff accounts and sign-in (staff)
+    STAFF_ADDED = "staff.added"
+    STAFF_DISABLED = "staff.disabled"
+    STAFF_UNLOCKED = "staff.unlocked"
+    STAFF_LOCKED = "staff.locked"
+    STAFF_SIGNED_IN = "staff.signed_in"
+    STAFF_SIGNED_OUT = "staff.signed_out"
+    STAFF_SIGN_IN_FAILED = "staff.sign_in_failed"
+    # An operator's handling of a call (console)
+    CALL_TAKEN = "call.taken"
+    CALL_TAKE_FAILED = "call.take_failed"
+    CALL_RELEASED = "call.released"
+    CALL_IDENTITY_CONFIRMED = "call.identity_confirmed"
+    CALL_PURPOSE_RECORDED = "call.purpose_recorded"
+    CALL_WRAPPED_UP = "call.wrapped_up"
+    # Searching the index and using a child's record (console)
+    SEARCH_MADE = "search.made"
+    SEARCH_REFUSED = "search.refused"
+    RECORD_OPENED = "record.opened"
+    RECORD_READ_BACK = "record.read_back"
+    RECORD_BROKERED_CONTACT_REQUESTED = "record.brokered_contact_requested"
+    # Supervisors' review (review)
+    REVIEW_PAGE_VIEWED = "review.page_viewed"
+    REVIEW_SIGNED_OFF = "review.signed_off"
+    REVIEW_SIGN_OFF_REFUSED = "review.sign_off_refused"
+    REVIEW_REPORT_DOWNLOADED = "review.report_downloaded"
+    # The children index (records) and the log itself
+    RECORDS_IMPORTED = "records.imported"
+    RECORDS_ARCHIVED = "records.archived"
+    RECORDS_PURGED = "records.purged"
+    AUDIT_SUBJECT_ACCESS = "audit.subject_access"

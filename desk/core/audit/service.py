@@ -1,0 +1,95 @@
+"""The one way anything is written to the audit log."""
+
+from typing import Any
+
+from sqlalchemy import LargeBinary, bindparam, select, text
+from sqlalchemy.orm import make_transient_to_detached
+
+from desk.core.audit.chain import GENESIS, canonical_data, hashed_after_prev_hash, row_hash
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
+from desk.core.types import UTCDateTime, utcnow
+
+# Any constant will do: it names the lock that serialises appends to the chain.
+CHAIN_LOCK = 0x6D61645F61756474
+
+# One call (migration 0007) takes the chain lock, reads the last hash, finishes this row's hash
+# and inserts it, so no round trip to the application is made while other writers wait.
+# The data goes in as the canonical JSON it is hashed as, so verify can hash it undecoded.
+APPEND = text(
+    "SELECT appended_id, appended_prev_hash, appended_hash FROM audit_events_append("
+    ":lock_key, :occurred_at, :kind, :call_id, :practitioner_id, :operator_id, :supervisor_id, "
+    "CAST(:data_json AS json), :hashed_after_prev_hash)"
+).bindparams(
+    bindparam("occurred_at", type_=UTCDateTime()),
+    bindparam("hashed_after_prev_hash", type_=LargeBinary()),
+)
+
+
+def record(
+    kind: str,
+    *,
+    call_id: int | None = None,
+    practitioner_id: str | None = None,
+    operator_id: int | None = None,
+    supervisor_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the log, chained to the last; flushed, not committed.
+
+    Never pass a PIN, token code or password in `data`.
+    """
+    # The caller's own changes go to the database now, not later by autoflush while this
+    # transaction holds the chain lock and every other writer waits on it.
+    db.session.flush()
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        kind=kind,
+        call_id=call_id,
+        practitioner_id=practitioner_id,
+        operator_id=operator_id,
+        supervisor_id=supervisor_id,
+        data=dict(data or {}),
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        _append_in_database(event)
+    else:
+        _append_here(event)
+    return event
+
+
+def _append_in_database(event: AuditEvent) -> None:
+    subjects = (event.call_id, event.practitioner_id, event.operator_id, event.supervisor_id)
+    data_json = canonical_data(event.data)
+    appended = db.session.execute(
+        APPEND,
+        {
+            "lock_key": CHAIN_LOCK,
+            "occurred_at": event.occurred_at,
+            "kind": event.kind,
+            "call_id": event.call_id,
+            "practitioner_id": event.practitioner_id,
+            "operator_id": event.operator_id,
+            "supervisor_id": event.supervisor_id,
+            "data_json": data_json,
+            "hashed_after_prev_hash": hashed_after_prev_hash(
+                event.occurred_at, event.kind, subjects, data_json
+            ),
+        },
+    ).one()
+    event.id, event.prev_hash, event.hash = appended
+    # The row is in the table already: the session is told it holds it, not to insert it.
+    make_transient_to_detached(event)
+    db.session.add(event)
+
+
+def _append_here(event: AuditEvent) -> None:
+    # SQLite, for the demo: no function language, so the application chains the row itself.
+    subjects = (event.call_id, event.practitioner_id, event.operator_id, event.supervisor_id)
+    event.prev_hash = (
+        db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        or GENESIS
+    )
+    event.hash = row_hash(event.prev_hash, event.occurred_at, event.kind, subjects, event.data)
+    db.session.add(event)
+    db.session.flush()

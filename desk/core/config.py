@@ -1,0 +1,275 @@
+"""Configuration, read from the environment: every setting the desk knows is listed here."""
+
+import json
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
+
+from desk.core import hours
+
+# A staff session ends after this long without activity, and after this long in all.
+IDLE_LIMIT = timedelta(minutes=30)
+SIGNED_IN_LIMIT = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its default, how to parse it, and what it is for."""
+
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    doc: str
+
+
+SETTINGS = (
+    Setting(
+        "DESK_ENV",
+        "production",
+        str,
+        "`production` or `development`. Development invents and keeps missing keys.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        str,
+        "SQLAlchemy URL; `postgresql://…` in production. Default: SQLite in instance/desk.db.",
+    ),
+    Setting("SECRET_KEY", None, str, "Signs sessions and CSRF tokens. Required in production."),
+    Setting(
+        "DESK_TOTP_KEY",
+        None,
+        str,
+        "Fernet key that encrypts practitioners' token secrets at rest. Required in production.",
+    ),
+    Setting("TWILIO_ACCOUNT_SID", None, str, "Twilio account SID."),
+    Setting(
+        "TWILIO_AUTH_TOKEN",
+        None,
+        str,
+        "Twilio auth token; webhooks are validated with it and refused without it.",
+    ),
+    Setting(
+        "TWILIO_API_KEY_SID", None, str, "Optional API key for REST calls (else the auth token)."
+    ),
+    Setting("TWILIO_API_KEY_SECRET", None, str, "The API key's secret."),
+    Setting(
+        "DESK_TWILIO_NUMBER",
+        None,
+        str,
+        "The desk's Twilio number: the caller ID on the legs that ring operators.",
+    ),
+    Setting(
+        "DESK_TELEPHONY",
+        None,
+        str,
+        "`twilio`, or `local` to play Twilio's part on this machine (the dev phone). "
+        "Default: local in development, twilio otherwise.",
+    ),
+    Setting(
+        "DESK_PUBLIC_URL",
+        None,
+        str,
+        "The URL Twilio calls, e.g. https://desk.example.org; webhook signatures are "
+        "checked against it. Default: the request's own URL.",
+    ),
+    Setting(
+        "DESK_PROXY_HOPS",
+        0,
+        int,
+        "Proxies in front of the desk whose X-Forwarded-* headers are trusted.",
+    ),
+    Setting("DESK_QUEUE_NAME", "desk", str, "Name of the Twilio queue callers wait in."),
+    Setting(
+        "DESK_OPENING_HOURS",
+        "",
+        str,
+        "When the desk takes calls, e.g. `Mon-Fri 08:00-18:00; Sat 09:00-13:00`. "
+        "Empty: always open.",
+    ),
+    Setting("DESK_TIMEZONE", "Europe/London", str, "Time zone of the opening hours."),
+    Setting(
+        "DESK_THROTTLE_FAILURES",
+        10,
+        int,
+        "Failed verifications from one calling number, within the window, before every "
+        "further attempt from it is refused.",
+    ),
+    Setting("DESK_THROTTLE_WINDOW_MINUTES", 60, int, "The window of DESK_THROTTLE_FAILURES."),
+    # About 40 ms a verification on a 2-core server: dear for a guesser, cheap for a caller.
+    Setting("DESK_SEARCHES_PER_CALL", 10, int, "Searches an operator may make in one call."),
+    Setting(
+        "DESK_RECORDS_PER_CALL", 5, int, "Children's records an operator may open in one call."
+    ),
+    Setting(
+        "DESK_FLAG_SEARCHES",
+        3,
+        int,
+        "Review: a mediated call with more searches than this is flagged.",
+    ),
+    Setting(
+        "DESK_FLAG_RECORDS",
+        2,
+        int,
+        "Review: a mediated call in which more children's records were opened is flagged.",
+    ),
+    Setting(
+        "DESK_FLAG_LONG_CALL_MINUTES",
+        20,
+        int,
+        "Review: a call an operator held longer than this, taken to wrap-up, is flagged.",
+    ),
+    Setting(
+        "DESK_FLAG_CALLS_PER_DAY",
+        4,
+        int,
+        "Review: a practitioner's calls in one day beyond this many are flagged.",
+    ),
+    Setting(
+        "DESK_FLAG_USUAL_HOURS",
+        "",
+        str,
+        "Review: calls taken outside these hours (format of DESK_OPENING_HOURS) are flagged. "
+        "Empty: the opening hours.",
+    ),
+    Setting(
+        "DESK_RATE_LIMIT_STORAGE",
+        "memory://",
+        str,
+        "Where rate limits are counted: `redis://127.0.0.1:6379/0` in production, so that "
+        "every worker shares the counts (`memory://` is refused there); `memory://` (one "
+        "count per process) for a development desk.",
+    ),
+    Setting(
+        "DESK_SIGN_IN_RATE_LIMIT",
+        "10/minute",
+        str,
+        "Sign-in attempts allowed from one address (Flask-Limiter notation).",
+    ),
+    Setting(
+        "DESK_IVR_RATE_LIMIT",
+        "30/minute",
+        str,
+        "Keypad webhooks (voice, answer) allowed for one call; beyond it the caller is told "
+        "the service is unavailable.",
+    ),
+    # OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: about 22 ms of one core per PIN
+    # checked on the 2-core machine in docs/performance.md. The 32 MiB, 3-pass, 2-lane setting
+    # before it cost 68 ms of CPU a PIN, and at 100 webhooks a second took more than half of
+    # two cores, queueing every other step behind it. A 6-digit PIN is not made safe by its
+    # hash's cost anyway: lockout, the token code and sealed secrets protect it.
+    Setting("DESK_ARGON2_TIME_COST", 2, int, "argon2id passes for PIN hashes."),
+    Setting("DESK_ARGON2_MEMORY_KIB", 19456, int, "argon2id memory for PIN hashes, in KiB."),
+    Setting("DESK_ARGON2_PARALLELISM", 1, int, "argon2id lanes for PIN hashes."),
+)
+
+# Keys the desk cannot run without; development mode makes them up instead.
+REQUIRED_KEYS = ("SECRET_KEY", "DESK_TOTP_KEY")
+
+
+def settings_from(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Every setting, parsed from the environment or defaulted."""
+    return {
+        s.name: s.parse(environ[s.name]) if environ.get(s.name) else s.default for s in SETTINGS
+    }
+
+
+def database_uri(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL: psycopg 3 for PostgreSQL, SQLite in the instance folder by default."""
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'desk.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def development_keys(instance_path: str) -> dict[str, str]:
+    """Keys for a development desk, made once and kept in the instance folder.
+
+    The auth token is a local one, so that the terminal phone's signed webhooks are accepted.
+    """
+    path = Path(instance_path) / "development-keys.json"
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    makers: dict[str, Callable[[], str]] = {
+        "SECRET_KEY": lambda: secrets.token_urlsafe(32),
+        "DESK_TOTP_KEY": lambda: Fernet.generate_key().decode(),
+        "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
+    }
+    if set(makers) - set(keys):
+        keys = {name: keys.get(name) or make() for name, make in makers.items()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(keys))
+    return dict(keys)
+
+
+def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The app's configuration from the environment."""
+    config = settings_from(environ)
+    if config["DESK_ENV"] == "development":
+        config.update({k: v for k, v in development_keys(instance_path).items() if not config[k]})
+    config["DESK_TELEPHONY"] = config["DESK_TELEPHONY"] or (
+        "local" if config["DESK_ENV"] == "development" else "twilio"
+    )
+    config["SQLALCHEMY_DATABASE_URI"] = database_uri(config.pop("DATABASE_URL"), instance_path)
+    # Parameters could carry a typed ID into an error message; keep them out of logs.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, "pool_pre_ping": True}
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = config["DESK_ENV"] != "development"
+    # No session lasts longer, so neither need its cookie. The browser may ignore a cookie's
+    # expiry, so the limits themselves are enforced on the server, by desk.staff.sessions.
+    config["PERMANENT_SESSION_LIFETIME"] = SIGNED_IN_LIMIT
+    return config
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Refuse to start without the keys the desk needs, or with settings it cannot read."""
+    missing = [key for key in REQUIRED_KEYS if not config.get(key)]
+    if missing:
+        raise RuntimeError(
+            f"{', '.join(missing)} must be set (or DESK_ENV=development for a local desk)"
+        )
+    if config.get("DEBUG") and config["DESK_ENV"] != "development":
+        # The debugger runs code typed into an error page: never on a desk others can reach.
+        raise RuntimeError("debug mode (FLASK_DEBUG) is for DESK_ENV=development only")
+    if config["DESK_TELEPHONY"] not in {"twilio", "local"}:
+        raise RuntimeError("DESK_TELEPHONY must be `twilio` or `local`")
+    if config["DESK_TELEPHONY"] == "local" and not (
+        config["DESK_ENV"] == "development" or config.get("TESTING")
+    ):
+        # The local adapter and its dev phone would let anyone on the web place desk calls.
+        raise RuntimeError("DESK_TELEPHONY=local is for development desks and tests only")
+    if (
+        config["DESK_ENV"] != "development"
+        and config.get("RATELIMIT_ENABLED", True)
+        and str(config["DESK_RATE_LIMIT_STORAGE"]).startswith("memory://")
+    ):
+        # Each gunicorn worker would count alone, so N workers would allow N times every
+        # limit (and a restart would forget them): a PIN or password guesser's gain.
+        raise RuntimeError(
+            "DESK_RATE_LIMIT_STORAGE=memory:// counts in each worker alone: in production set "
+            "it to shared storage, e.g. redis://127.0.0.1:6379/0 "
+            "(or DESK_ENV=development for a local desk)"
+        )
+    try:
+        Fernet(config["DESK_TOTP_KEY"])
+    except ValueError as error:
+        raise RuntimeError("DESK_TOTP_KEY must be a Fernet key (see the README)") from error
+    try:
+        ZoneInfo(config["DESK_TIMEZONE"])
+        hours.parse(config["DESK_OPENING_HOURS"])
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise RuntimeError(f"DESK_OPENING_HOURS or DESK_TIMEZONE: {error}") from error
+    try:
+        hours.parse(config.get("DESK_FLAG_USUAL_HOURS") or "")
+    except ValueError as error:
+        raise RuntimeError(f"DESK_FLAG_USUAL_HOURS: {error}") from error

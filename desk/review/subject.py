@@ -1,0 +1,106 @@
+"""Subject access: from the audit log, who found or opened one child's record, when, and why."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import String, cast, select
+
+from desk.core.audit.models import AuditEvent
+from desk.core.extensions import db
+from desk.staff.models import Staff
+from verification.models import Practitioner
+
+# The events that name a child's record; search.made names every child it matched.
+KINDS = ("search.made", "record.opened", "record.read_back", "record.brokered_contact_requested")
+SEARCH_FORMS = {
+    "contactpoint_number": "ContactPoint number",
+    "name_and_date_of_birth": "family name and date of birth",
+    "name_and_postcode": "name and postcode",
+}
+
+
+@dataclass
+class Use:
+    """One use of the record: when, and what was done with it (how many times, if shown again)."""
+
+    at: datetime
+    what: str
+    times: int = 1
+
+
+@dataclass
+class CallAbout:
+    """A call in which the child's record was matched or opened."""
+
+    call_id: int | None
+    practitioner: Practitioner | None = None
+    practitioner_id: str | None = None
+    operators: list[Staff] = field(default_factory=list)
+    purpose: str = ""
+    purpose_detail: str = ""
+    uses: list[Use] = field(default_factory=list)
+
+
+def _names(event: AuditEvent, number: str) -> bool:
+    if event.kind == "search.made":
+        return number in (event.data.get("matched") or ())
+    return event.data.get("contactpoint_id") == number
+
+
+def _what(event: AuditEvent) -> str:
+    if event.kind == "search.made":
+        form = SEARCH_FORMS.get(str(event.data.get("form")), str(event.data.get("form")))
+        return f"matched by a search on {form}"
+    if event.kind == "record.opened":
+        return "record opened"
+    if event.kind == "record.read_back":
+        return f"read back to the caller: {str(event.data.get('category', '')).replace('_', ' ')}"
+    return "brokered contact requested from the local authority team"
+
+
+def uses_of(number: str) -> list[AuditEvent]:
+    """Every audit event that names the child's record, in order."""
+    # The JSON is searched as text to narrow the rows on any database; each is then checked.
+    candidates = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.kind.in_(KINDS), cast(AuditEvent.data, String).contains(number))
+        .order_by(AuditEvent.id)
+    )
+    return [event for event in candidates if _names(event, number)]
+
+
+def calls_about(number: str) -> list[CallAbout]:
+    """The calls in which the child's record was matched or opened, each with who and why."""
+    uses = uses_of(number)
+    calls: dict[int | None, CallAbout] = {}
+    for event in uses:
+        about = calls.setdefault(event.call_id, CallAbout(event.call_id))
+        about.practitioner_id = about.practitioner_id or event.practitioner_id
+        opened = next((u for u in about.uses if u.what == "record opened"), None)
+        if event.kind == "record.opened" and opened is not None:
+            # The console audits the record each time it shows it: one line says how often.
+            opened.times += 1
+        else:
+            about.uses.append(Use(event.occurred_at, _what(event)))
+        if event.operator_id and all(s.id != event.operator_id for s in about.operators):
+            staff = db.session.get(Staff, event.operator_id)
+            if staff is not None:
+                about.operators.append(staff)
+    _add_purposes(calls.values())
+    for about in calls.values():
+        if about.practitioner_id:
+            about.practitioner = db.session.get(Practitioner, about.practitioner_id)
+    return list(calls.values())
+
+
+def _add_purposes(calls: Iterable[CallAbout]) -> None:
+    by_id = {about.call_id: about for about in calls if about.call_id is not None}
+    for event in db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.kind == "call.purpose_recorded", AuditEvent.call_id.in_(by_id))
+        .order_by(AuditEvent.id)
+    ):
+        about = by_id[event.call_id or 0]
+        about.purpose = str(event.data.get("purpose") or "")
+        about.purpose_detail = str(event.data.get("detail") or "")
