@@ -29,6 +29,7 @@ from bench.database import BENCH_CONFIG, bench_app
 from bench.report import emit, machine, percentiles
 from desk.app import create_app
 from desk.core.audit import chain
+from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.audit.service import CHAIN_LOCK, record
 from desk.core.extensions import db
@@ -100,7 +101,7 @@ def append_events(uri: str, writer: int, count: int, start: Barrier, results: An
         for n in range(count):
             began = time.perf_counter()
             record(
-                "search.made",
+                Event.SEARCH_MADE,
                 call_id=writer * 1_000_000 + n,
                 practitioner_id=f"{writer:08d}",
                 operator_id=writer,

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from desk.core.extensions import db
 from desk.records.models import Child, latest_adult_birth_date, today_in_england
 from desk.records.names import first_given_name
-from desk.records.search import Criteria, SearchForm
+from desk.records.search import Criteria, SearchMethod
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,9 +70,9 @@ def load_children(name: str, url: str, count: int, seed: int) -> None:
         connection.execute(text("ANALYZE"))
 
 
-def sample_queries(form: SearchForm, count: int, rng: random.Random) -> list[Query]:
+def sample_queries(form: SearchMethod, count: int, rng: random.Random) -> list[Query]:
     """`count` searches of this form, each for a different live child drawn at random."""
-    children = _live_children(count, rng, is_for_postcode=form is SearchForm.NAME_AND_POSTCODE)
+    children = _live_children(count, rng, is_for_postcode=form is SearchMethod.NAME_AND_POSTCODE)
     return [Query(_criteria(form, child), child.id) for child in children]
 
 
@@ -101,10 +101,10 @@ def _live_children(count: int, rng: random.Random, *, is_for_postcode: bool) -> 
     return list(chosen.values())
 
 
-def _criteria(form: SearchForm, child: Child) -> Criteria:
-    if form is SearchForm.CONTACTPOINT_NUMBER:
+def _criteria(form: SearchMethod, child: Child) -> Criteria:
+    if form is SearchMethod.CONTACTPOINT_NUMBER:
         return Criteria(contactpoint_number=child.contactpoint_id)
-    if form is SearchForm.NAME_AND_DATE_OF_BIRTH:
+    if form is SearchMethod.NAME_AND_DATE_OF_BIRTH:
         return Criteria(family_name=child.family_name, date_of_birth=child.date_of_birth)
     return Criteria(
         family_name=child.family_name,

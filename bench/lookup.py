@@ -44,7 +44,7 @@ from bench.children import Query, Statement, load_children, note, sample_queries
 from bench.database import bench_app
 from bench.report import emit, machine, percentiles
 from desk.core.extensions import db
-from desk.records.search import SearchForm, search
+from desk.records.search import SearchMethod, search
 
 # What the desk is judged against at 11 million children, warm, for every search form.
 TARGET_P95_MS = 10.0
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         load_children(name, url, args.children, args.seed)
         # Which children are searched for is no secret: seeded, reruns search for the same ones.
         rng = random.Random(args.seed)  # noqa: S311  # nosec B311
-        runs = {form: FormRun(sample_queries(form, args.searches, rng)) for form in SearchForm}
+        runs = {form: FormRun(sample_queries(form, args.searches, rng)) for form in SearchMethod}
         with psycopg.connect(_driver_url(url), autocommit=True) as raw:
             operator = BenchOperator(*bench_staff())
             warm_up(runs, operator, raw)
@@ -138,7 +138,7 @@ def sql_seconds(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -
 
 
 def warm_up(
-    runs: dict[SearchForm, FormRun], operator: BenchOperator, raw: psycopg.Connection[Any]
+    runs: dict[SearchMethod, FormRun], operator: BenchOperator, raw: psycopg.Connection[Any]
 ) -> None:
     """Run every query once, noting its SQL, results and plan; then whole lookups, taken apart."""
     note("Warming up...")
@@ -166,7 +166,7 @@ def plan(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> list[
 
 
 def measure(
-    runs: dict[SearchForm, FormRun], operator: BenchOperator, raw: psycopg.Connection[Any]
+    runs: dict[SearchMethod, FormRun], operator: BenchOperator, raw: psycopg.Connection[Any]
 ) -> None:
     """Each query timed as a whole lookup and as its bare SQL, the forms taking turns."""
     rounds = max(len(run.queries) for run in runs.values())
@@ -183,7 +183,7 @@ def _report(
     args: argparse.Namespace,
     name: str,
     url: str,
-    runs: dict[SearchForm, FormRun],
+    runs: dict[SearchMethod, FormRun],
     load_before: tuple[float, float, float],
 ) -> None:
     forms: dict[str, Any] = {}

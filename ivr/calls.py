@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from desk.core import hours
+from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.core.phones import caller_number
@@ -54,7 +55,7 @@ def arrive(sid: str, raw_from: str | None, now: datetime) -> str:
         existing = find(sid)
         return existing.last_twiml if existing else twiml.render(flow.unavailable())
     record(
-        "call.started",
+        Event.CALL_STARTED,
         call_id=call.id,
         data={"is_number_withheld": is_withheld, "is_open": is_open},
     )
@@ -97,14 +98,14 @@ def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
     if verdict.outcome == Outcome.REJECTED:
         call.claimed_practitioner_id, call.is_pin_correct = None, False
         record(
-            "verification.failed",
+            Event.VERIFICATION_FAILED,
             call_id=call.id,
             practitioner_id=who,
             data={**attempt, "reasons": list(verdict.reasons)},
         )
         if verdict.has_locked_account:
             record(
-                "practitioner.locked",
+                Event.PRACTITIONER_LOCKED,
                 call_id=call.id,
                 practitioner_id=who,
                 data={"reason": "consecutive_failures"},
@@ -121,13 +122,13 @@ def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
     data = {**attempt, "is_registered_number": call.is_registered_number}
     if verdict.outcome == Outcome.INACTIVE:
         record(
-            "verification.inactive",
+            Event.VERIFICATION_INACTIVE,
             call_id=call.id,
             practitioner_id=who,
             data={**data, "reasons": list(verdict.reasons)},
         )
     else:
-        record("verification.succeeded", call_id=call.id, practitioner_id=who, data=data)
+        record(Event.VERIFICATION_SUCCEEDED, call_id=call.id, practitioner_id=who, data=data)
 
 
 def _reply(call: Call, step: Step, now: datetime, reason_if_ended: str) -> str:
@@ -154,10 +155,10 @@ def _move_on(call: Call, step: Step, now: datetime) -> str:
 def _audit_move(call: Call, step: Step, reason_if_ended: str) -> None:
     """Audit a step that queued the call or ended it."""
     if step.is_enqueued:
-        record("call.queued", call_id=call.id, practitioner_id=call.practitioner_id)
+        record(Event.CALL_QUEUED, call_id=call.id, practitioner_id=call.practitioner_id)
     elif step.is_hung_up:
         record(
-            "call.ended_by_desk",
+            Event.CALL_ENDED_BY_DESK,
             call_id=call.id,
             practitioner_id=call.practitioner_id,
             data={"reason": reason_if_ended},
@@ -224,7 +225,7 @@ def note_operator_leg(public_id: str, status: str, now: datetime) -> None:
     call = by_public_id(public_id)
     if call is not None and status:
         record(
-            "call.operator_leg",
+            Event.CALL_OPERATOR_LEG,
             call_id=call.id,
             practitioner_id=call.practitioner_id,
             data={"status": status},
@@ -237,7 +238,7 @@ def requeue(sid: str, now: datetime) -> str:
     if call is None:
         return twiml.render(flow.unavailable())
     call.status, call.left_queue_at, call.queue_result = CallStatus.QUEUED, None, None
-    record("call.requeued", call_id=call.id, practitioner_id=call.practitioner_id)
+    record(Event.CALL_REQUEUED, call_id=call.id, practitioner_id=call.practitioner_id)
     return twiml.render(flow.requeued())
 
 
@@ -249,15 +250,19 @@ def leave_queue(sid: str, result: str, queue_seconds: int | None, now: datetime)
     call.left_queue_at, call.queue_result = now, result
     data = {"result": result, "queue_seconds": queue_seconds}
     if result in {"bridged", "redirected"}:
-        record("call.left_queue", call_id=call.id, practitioner_id=call.practitioner_id, data=data)
+        record(
+            Event.CALL_LEFT_QUEUE, call_id=call.id, practitioner_id=call.practitioner_id, data=data
+        )
         return twiml.empty()
     if result == "hangup":
         call.status = CallStatus.ABANDONED
-        record("call.abandoned", call_id=call.id, practitioner_id=call.practitioner_id, data=data)
+        record(
+            Event.CALL_ABANDONED, call_id=call.id, practitioner_id=call.practitioner_id, data=data
+        )
         return twiml.empty()
     call.status = CallStatus.ENDED
     record(
-        "call.ended_by_desk",
+        Event.CALL_ENDED_BY_DESK,
         call_id=call.id,
         practitioner_id=call.practitioner_id,
         data={**data, "reason": "queue_failed"},
@@ -272,7 +277,7 @@ def update_status(
     call = find(sid)
     if call is None:
         current_app.logger.warning("Status callback for a call the desk does not know")
-        record("call.status_for_unknown_call", data={"call_sid": sid, "status": status})
+        record(Event.CALL_STATUS_FOR_UNKNOWN_CALL, data={"call_sid": sid, "status": status})
         return
     if sequence is not None and call.last_sequence is not None and sequence <= call.last_sequence:
         return
@@ -287,7 +292,7 @@ def update_status(
             CallStatus.CONNECTED: CallStatus.COMPLETED,
         }.get(call.status, CallStatus.ENDED)
     record(
-        "call.ended",
+        Event.CALL_ENDED,
         call_id=call.id,
         practitioner_id=call.practitioner_id,
         data={"status": call.status.value, "twilio_status": status, "duration_seconds": duration},

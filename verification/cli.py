@@ -7,6 +7,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.credentials import totp
 from desk.core.extensions import db
@@ -63,7 +64,7 @@ def add(
         issued = registry.register(new)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
-    record("practitioner.added", practitioner_id=practitioner_id, data=_by())
+    record(Event.PRACTITIONER_ADDED, practitioner_id=practitioner_id, data=_by())
     db.session.commit()
     click.echo(f"Added practitioner {practitioner_id} ({issued.practitioner.name}).")
     if issued.is_pin_generated:
@@ -75,7 +76,9 @@ def add(
         )
 
 
-def _change(kind: str, action: Callable[[Practitioner], None], done: str) -> Callable[[str], None]:
+def _change(
+    kind: Event, action: Callable[[Practitioner], None], done: str
+) -> Callable[[str], None]:
     def command(practitioner_id: str) -> None:
         try:
             practitioner = registry.get(practitioner_id)
@@ -92,21 +95,21 @@ def _change(kind: str, action: Callable[[Practitioner], None], done: str) -> Cal
 for _name, _kind, _action, _done, _help in (
     (
         "unlock",
-        "practitioner.unlocked",
+        Event.PRACTITIONER_UNLOCKED,
         registry.unlock,
         "unlocked",
         "Lift a practitioner's lock after repeated failures.",
     ),
     (
         "suspend",
-        "practitioner.suspended",
+        Event.PRACTITIONER_SUSPENDED,
         registry.suspend,
         "suspended",
         "Stop a practitioner's access to the desk.",
     ),
     (
         "reactivate",
-        "practitioner.reactivated",
+        Event.PRACTITIONER_REACTIVATED,
         registry.reactivate,
         "reactivated",
         "Restore a suspended practitioner's access.",

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from desk.console.models import Handling, Purpose, WrapUp
+from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.core.refusals import Refused
@@ -25,7 +26,7 @@ def open_handling(operator: Staff) -> Handling | None:
     )
 
 
-def audit_call(kind: str, operator: Staff, call: Call, **data: object) -> None:
+def audit_call(kind: Event, operator: Staff, call: Call, **data: object) -> None:
     """Audit a step of a mediated call against the call, its practitioner and its operator."""
     record(
         kind,
@@ -70,7 +71,7 @@ def take_call(operator: Staff, public_id: str, now: datetime) -> Handling:
     except TelephonyError:
         _put_back(leg)
         raise
-    audit_call("call.taken", operator, call, waited_seconds=_waited(call, now))
+    audit_call(Event.CALL_TAKEN, operator, call, waited_seconds=_waited(call, now))
     return handling
 
 
@@ -93,7 +94,9 @@ def note_failed_take(operator: Staff, public_id: str, error: TelephonyError) -> 
     gone = isinstance(error, CallerGone)
     if gone and call.status == CallStatus.QUEUED:
         call.status = CallStatus.ABANDONED
-    audit_call("call.take_failed", operator, call, reason="caller_gone" if gone else "telephony")
+    audit_call(
+        Event.CALL_TAKE_FAILED, operator, call, reason="caller_gone" if gone else "telephony"
+    )
     if gone:
         return "The caller has hung up, so the call could not be connected."
     return "The phone system could not connect the call; it is still in the queue. Try again."
@@ -118,7 +121,7 @@ def confirm_identity(
             "on a registered number before confirming who they are."
         )
     handling.identity_confirmed_at, handling.is_called_back = now, is_called_back
-    audit_call("call.identity_confirmed", operator, call, is_called_back=is_called_back)
+    audit_call(Event.CALL_IDENTITY_CONFIRMED, operator, call, is_called_back=is_called_back)
 
 
 def record_purpose(
@@ -134,7 +137,7 @@ def record_purpose(
     handling.purpose_detail = detail or None
     handling.purpose_recorded_at = now
     audit_call(
-        "call.purpose_recorded", operator, handling.call, purpose=purpose.value, detail=detail
+        Event.CALL_PURPOSE_RECORDED, operator, handling.call, purpose=purpose.value, detail=detail
     )
 
 
@@ -148,7 +151,7 @@ def release(operator: Staff, handling: Handling, now: datetime) -> None:
     if handling.operator_call_sid:
         _hang_up(handling.operator_call_sid)
     call.status = CallStatus.QUEUED
-    audit_call("call.released", operator, call)
+    audit_call(Event.CALL_RELEASED, operator, call)
     db.session.delete(handling)
 
 
@@ -164,7 +167,9 @@ def wrap_up(operator: Staff, handling: Handling, code: WrapUp, note: str, now: d
         if handling.operator_call_sid:
             _hang_up(handling.operator_call_sid)
         call.status = CallStatus.COMPLETED
-    audit_call("call.wrapped_up", operator, call, code=code.value, searches=len(handling.searches))
+    audit_call(
+        Event.CALL_WRAPPED_UP, operator, call, code=code.value, searches=len(handling.searches)
+    )
 
 
 def _hang_up(call_sid: str) -> None:

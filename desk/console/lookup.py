@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from desk.console.handling import audit_call
 from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search
+from desk.core.audit.events import Event
 from desk.core.extensions import db
 from desk.core.refusals import Refused
 from desk.records import disclosure
@@ -50,11 +51,13 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
     try:
         result = search(criteria)
     except SearchRefused as refusal:
-        audit_call("search.refused", operator, handling.call, criteria=asked, reason=str(refusal))
+        audit_call(
+            Event.SEARCH_REFUSED, operator, handling.call, criteria=asked, reason=str(refusal)
+        )
         raise Refused(str(refusal)) from refusal
     # The audit row comes first: nothing is shown that was not recorded.
     audit_call(
-        "search.made",
+        Event.SEARCH_MADE,
         operator,
         handling.call,
         form=result.form.value,
@@ -107,7 +110,7 @@ def open_record(operator: Staff, handling: Handling, token: str, now: datetime) 
     except RecordArchived as error:
         raise Refused("That record is no longer available.") from error
     audit_call(
-        "record.opened",
+        Event.RECORD_OPENED,
         operator,
         handling.call,
         contactpoint_id=child.contactpoint_id,
@@ -128,7 +131,7 @@ def read_back(operator: Staff, handling: Handling, token: str, item_key: str, no
     if item is None:
         raise Refused("That item may not be read back (the record may have changed): look again.")
     audit_call(
-        "record.read_back",
+        Event.RECORD_READ_BACK,
         operator,
         handling.call,
         contactpoint_id=opened.child.contactpoint_id,
@@ -150,7 +153,7 @@ def request_brokered_contact(
     if not reason.strip():
         raise Refused("Say why the caller needs to be put in touch.")
     audit_call(
-        "record.brokered_contact_requested",
+        Event.RECORD_BROKERED_CONTACT_REQUESTED,
         operator,
         handling.call,
         contactpoint_id=opened.child.contactpoint_id,

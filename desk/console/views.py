@@ -237,7 +237,7 @@ def wrap_up(public_id: str) -> str | BaseResponse:
 
 @bp.get("/calls/<public_id>/records/<token>")
 @operators_only
-def record(public_id: str, token: str) -> str | BaseResponse:
+def open_record(public_id: str, token: str) -> str | BaseResponse:
     try:
         held = handlings.active_handling(current_user, public_id)
         opened = lookup.open_record(current_user, held, token, utcnow())
@@ -268,17 +268,17 @@ def read_back(public_id: str, token: str) -> BaseResponse:
     except Refused as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("console.record", public_id=public_id, token=token))
+        return redirect(url_for("console.open_record", public_id=public_id, token=token))
     db.session.commit()
     flash(f"Marked as read back: {label}.", "success")
-    return redirect(url_for("console.record", public_id=public_id, token=token))
+    return redirect(url_for("console.open_record", public_id=public_id, token=token))
 
 
 @bp.post("/calls/<public_id>/records/<token>/brokered")
 @operators_only
 def brokered(public_id: str, token: str) -> BaseResponse:
     form = BrokeredForm()
-    back = redirect(url_for("console.record", public_id=public_id, token=token))
+    back = redirect(url_for("console.open_record", public_id=public_id, token=token))
     if not form.validate_on_submit():
         flash("Say why the caller needs to be put in touch.", "error")
         return back

@@ -8,6 +8,7 @@ import pyotp
 from flask import current_app
 from flask.cli import AppGroup
 
+from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.credentials import totp
 from desk.core.extensions import db
@@ -90,7 +91,9 @@ def seed() -> None:
         except LookupError:
             registry.register(demo)
             record(
-                "practitioner.added", practitioner_id=demo.practitioner_id, data={"by": "demo seed"}
+                Event.PRACTITIONER_ADDED,
+                practitioner_id=demo.practitioner_id,
+                data={"by": "demo seed"},
             )
         click.echo(
             f"Demo practitioner {demo.practitioner_id} ({demo.name}), phone {demo.phones[0]}: "

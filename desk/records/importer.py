@@ -13,6 +13,7 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
+from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.core.types import utcnow
@@ -94,7 +95,9 @@ def import_entries(
     savepoint.commit()
     # Objects the session holds may be stale: the merge wrote past the ORM.
     db.session.expire_all()
-    record("records.imported", data={"added": summary.added, "updated": summary.updated, "by": by})
+    record(
+        Event.RECORDS_IMPORTED, data={"added": summary.added, "updated": summary.updated, "by": by}
+    )
     return summary
 
 

@@ -1,4 +1,4 @@
-"""The import format (JSON Lines, one child a line, see DESIGN.md), read into checked entries."""
+"""The import format (JSON Lines, one child a line: docs/design.md), read into checked entries."""
 
 import json
 import re

@@ -14,6 +14,7 @@ from typing import Any, cast
 from blinker import Namespace
 from sqlalchemy import CursorResult, delete, func, select, update
 
+from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.records.models import (
@@ -42,7 +43,7 @@ def archive(today: date, now: datetime, *, by: str) -> int:
     )
     archived = cast(CursorResult[Any], result).rowcount
     record(
-        "records.archived",
+        Event.RECORDS_ARCHIVED,
         data={"children": archived, "born_on_or_before": born_by.isoformat(), "by": by},
     )
     return archived
@@ -84,7 +85,7 @@ def purge(
             progress(len(ids))
     db.session.expire_all()  # rows removed behind the session's back must not be served from it
     record(
-        "records.purged",
+        Event.RECORDS_PURGED,
         data={"children": purged, "born_on_or_before": born_by.isoformat(), "by": by},
     )
     return purged

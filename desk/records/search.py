@@ -1,4 +1,4 @@
-"""Searching the index on a caller's behalf: the search rules of DESIGN.md and nothing looser.
+"""Searching the index on a caller's behalf: the desk's search rules and nothing looser.
 
 Only queries: the console service that calls `search` audits every match and commits.
 """
@@ -34,10 +34,26 @@ WHAT_TO_ASK = (
 )
 
 
-class SearchForm(StrEnum):
+class SearchMethod(StrEnum):
+    """The forms of search the desk allows; the value is what the audit log records."""
+
     CONTACTPOINT_NUMBER = "contactpoint_number"
     NAME_AND_DATE_OF_BIRTH = "name_and_date_of_birth"
     NAME_AND_POSTCODE = "name_and_postcode"
+
+    @property
+    def label(self) -> str:
+        """The form in words, as the review and subject access name it."""
+        return {
+            "contactpoint_number": "ContactPoint number",
+            "name_and_date_of_birth": "family name and date of birth",
+            "name_and_postcode": "name and postcode",
+        }[self.value]
+
+    @classmethod
+    def label_of(cls, code: object, unknown: str) -> str:
+        """The label of a form recorded in the audit log, or `unknown` for anything else."""
+        return cls(str(code)).label if code in set(cls) else unknown
 
 
 @dataclass(frozen=True)
@@ -64,7 +80,7 @@ class SearchResult:
     there are too many, never how many, so a count cannot be used to learn about the index.
     """
 
-    form: SearchForm
+    form: SearchMethod
     matches: tuple[Child, ...]
     match_count: int
     is_too_many: bool
@@ -81,7 +97,7 @@ class ResultLine:
     town: str | None
 
 
-def form_of(criteria: Criteria, today: date | None = None) -> SearchForm:
+def form_of(criteria: Criteria, today: date | None = None) -> SearchMethod:
     """Which allowed search the criteria make; SearchRefused says what to ask for instead."""
     number = _compact_number(criteria.contactpoint_number)
     family, given = criteria.family_name.strip(), criteria.given_name.strip()
@@ -95,7 +111,7 @@ def form_of(criteria: Criteria, today: date | None = None) -> SearchForm:
                 "That is not a valid ContactPoint number: ask the caller to read the 10 digits "
                 "again."
             )
-        return SearchForm.CONTACTPOINT_NUMBER
+        return SearchMethod.CONTACTPOINT_NUMBER
     if not (family or given or born or gender or postcode):
         raise SearchRefused(f"Nothing to search on: ask the caller for {WHAT_TO_ASK}.")
     if not family:
@@ -111,7 +127,7 @@ def form_of(criteria: Criteria, today: date | None = None) -> SearchForm:
             raise SearchRefused("The date of birth is in the future: ask the caller again.")
         if gender and gender not in set(Gender):
             raise SearchRefused("Gender is female, male, other or unknown.")
-        return SearchForm.NAME_AND_DATE_OF_BIRTH
+        return SearchMethod.NAME_AND_DATE_OF_BIRTH
     if postcode:
         if gender:
             raise SearchRefused(
@@ -127,7 +143,7 @@ def form_of(criteria: Criteria, today: date | None = None) -> SearchForm:
             raise SearchRefused(
                 "That is not a UK postcode: ask the caller to spell it again."
             ) from None
-        return SearchForm.NAME_AND_POSTCODE
+        return SearchMethod.NAME_AND_POSTCODE
     raise SearchRefused(
         "A name is not enough: ask the caller for the date of birth, or the given name "
         "and postcode."
@@ -159,9 +175,9 @@ def result_line(child: Child) -> ResultLine:
     )
 
 
-def _conditions(form: SearchForm, criteria: Criteria, today: date) -> list[ColumnElement[bool]]:
+def _conditions(form: SearchMethod, criteria: Criteria, today: date) -> list[ColumnElement[bool]]:
     live = [Child.archived_at.is_(None), Child.date_of_birth > latest_adult_birth_date(today)]
-    if form is SearchForm.CONTACTPOINT_NUMBER:
+    if form is SearchMethod.CONTACTPOINT_NUMBER:
         return [Child.contactpoint_id == _compact_number(criteria.contactpoint_number), *live]
     # A sound match includes the exact match (desk.records.names), so one index answers both.
     names = select(ChildName.child_id).where(
@@ -170,7 +186,7 @@ def _conditions(form: SearchForm, criteria: Criteria, today: date) -> list[Colum
     given = first_given_name(criteria.given_name)
     if given:
         names = names.where(ChildName.given_phonetic == phonetic_key(given))
-    if form is SearchForm.NAME_AND_DATE_OF_BIRTH:
+    if form is SearchMethod.NAME_AND_DATE_OF_BIRTH:
         names = names.where(ChildName.date_of_birth == criteria.date_of_birth)
         gender = criteria.gender.strip()
         return [Child.id.in_(names), *live, *([Child.gender == Gender(gender)] if gender else [])]

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from desk.console.models import PURPOSE_LABELS, Purpose
+from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.records import contactpoint
@@ -25,7 +26,7 @@ def subject(contactpoint_number: str) -> None:
     zone = ZoneInfo(current_app.config["DESK_TIMEZONE"])
     calls = calls_about(number)
     record(
-        "audit.subject_access",
+        Event.AUDIT_SUBJECT_ACCESS,
         data={
             "contactpoint_id": number,
             "calls": len(calls),

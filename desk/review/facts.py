@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from desk.console.models import Handling
+from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
 from desk.records.models import Child
@@ -55,7 +56,7 @@ def matched_numbers(events: Iterable[AuditEvent]) -> set[str]:
     """The ContactPoint numbers a call's searches and records named: for lookups, never shown."""
     numbers: set[str] = set()
     for event in events:
-        if event.kind == "search.made":
+        if event.kind == Event.SEARCH_MADE:
             numbers.update(event.data.get("matched") or ())
         elif event.data.get("contactpoint_id"):
             numbers.add(event.data["contactpoint_id"])
@@ -74,10 +75,10 @@ def from_events(
     kinds: dict[str, list[AuditEvent]] = defaultdict(list)
     for event in events:
         kinds[event.kind].append(event)
-    taken = kinds["call.taken"]
-    ended = kinds["call.ended"]
-    made = kinds["search.made"]
-    opened = {e.data.get("contactpoint_id") for e in kinds["record.opened"]}
+    taken = kinds[Event.CALL_TAKEN]
+    ended = kinds[Event.CALL_ENDED]
+    made = kinds[Event.SEARCH_MADE]
+    opened = {e.data.get("contactpoint_id") for e in kinds[Event.RECORD_OPENED]}
     matched = matched_numbers(made)
     duration = ended[-1].data.get("duration_seconds") if ended else call.duration_seconds
     return CallFacts(
@@ -89,20 +90,20 @@ def from_events(
         wrapped_up_at=handling.wrapped_up_at if handling else None,
         waited_seconds=taken[-1].data.get("waited_seconds") if taken else None,
         duration_seconds=duration,
-        failed_verifications=len(kinds["verification.failed"]),
+        failed_verifications=len(kinds[Event.VERIFICATION_FAILED]),
         is_registered_number=call.is_registered_number,
         is_called_back=bool(handling and handling.is_called_back),
         purpose=handling.purpose if handling else None,
         purpose_detail=handling.purpose_detail if handling else None,
         outcome=handling.wrap_up if handling else None,
         searches=len(made),
-        searches_refused=len(kinds["search.refused"]),
+        searches_refused=len(kinds[Event.SEARCH_REFUSED]),
         matches=sum(len(e.data.get("matched") or ()) for e in made),
         records_opened=len(opened - {None}),
-        read_backs=len(kinds["record.read_back"]),
-        brokered_requests=len(kinds["record.brokered_contact_requested"]),
+        read_backs=len(kinds[Event.RECORD_READ_BACK]),
+        brokered_requests=len(kinds[Event.RECORD_BROKERED_CONTACT_REQUESTED]),
         is_shielded_matched=bool(matched & shielded_numbers),
-        is_shielded_opened=any(e.data.get("is_shielded") for e in kinds["record.opened"]),
+        is_shielded_opened=any(e.data.get("is_shielded") for e in kinds[Event.RECORD_OPENED]),
         practitioner_calls_today=practitioner_calls_today,
     )
 

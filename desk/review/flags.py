@@ -1,7 +1,7 @@
 """Why a mediated call needs a supervisor's look: every rule, named, in this one module.
 
 Each rule reads a call's facts (desk/review/facts.py) and the thresholds configured in
-desk/config.py, and says in words what it saw, or None.
+desk/core/config.py, and says in words what it saw, or None.
 """
 
 from collections.abc import Callable, Mapping

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from desk.console.models import Handling
+from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.audit.service import record
 from desk.core.extensions import db
@@ -14,7 +15,7 @@ from desk.review.facts import CallFacts, gather
 from desk.review.flags import Thresholds, flags_for
 from desk.review.listing import staff_names
 from desk.review.models import Flag, Review
-from desk.review.timeline import Step, timeline
+from desk.review.timeline import TimelineEntry, timeline
 from desk.staff.models import Staff
 from ivr.models import Call
 
@@ -82,7 +83,7 @@ class CallReview:
     handling: Handling
     review: Review | None
     facts: CallFacts
-    steps: list[Step]
+    steps: list[TimelineEntry]
     operator: str
     is_own: bool  # the supervisor looking took the call: they may not sign it off
 
@@ -112,7 +113,7 @@ def took_call(staff: Staff, call: Call, handling: Handling | None) -> bool:
         return True
     taken = select(AuditEvent.id).where(
         AuditEvent.call_id == call.id,
-        AuditEvent.kind == "call.taken",
+        AuditEvent.kind == Event.CALL_TAKEN,
         AuditEvent.operator_id == staff.id,
     )
     return db.session.scalar(taken.limit(1)) is not None
@@ -135,7 +136,7 @@ def sign_off(
         "supervisor_id": supervisor.id,
     }
     if took_call(supervisor, call, handling):
-        record("review.sign_off_refused", **subjects, data={"reason": "took_the_call"})
+        record(Event.REVIEW_SIGN_OFF_REFUSED, **subjects, data={"reason": "took_the_call"})
         raise ReviewRefused(
             "You took this call, so you cannot sign it off: another supervisor must review it."
         )
@@ -143,7 +144,7 @@ def sign_off(
     if not comment:
         raise ReviewRefused("Write a comment to sign the call off.")
     record(
-        "review.signed_off",
+        Event.REVIEW_SIGNED_OFF,
         **subjects,
         data={"comment": comment, "flags": [flag.rule for flag in review.flags]},
     )
@@ -154,7 +155,7 @@ def sign_off(
 def note_view(supervisor: Staff, page: str, call: Call | None = None, **details: Any) -> None:
     """Audit a page a supervisor opened, with what it showed them."""
     record(
-        "review.page_viewed",
+        Event.REVIEW_PAGE_VIEWED,
         call_id=call.id if call else None,
         practitioner_id=call.practitioner_id if call else None,
         supervisor_id=supervisor.id,
@@ -165,7 +166,7 @@ def note_view(supervisor: Staff, page: str, call: Call | None = None, **details:
 def note_download(supervisor: Staff, first: date, last: date, calls: int) -> None:
     """Audit an audit report downloaded: its period and how many calls it holds."""
     record(
-        "review.report_downloaded",
+        Event.REVIEW_REPORT_DOWNLOADED,
         supervisor_id=supervisor.id,
         data={"from": first.isoformat(), "to": last.isoformat(), "calls": calls},
     )

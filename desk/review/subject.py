@@ -6,18 +6,20 @@ from datetime import datetime
 
 from sqlalchemy import String, cast, select
 
+from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
+from desk.records.search import SearchMethod
 from desk.staff.models import Staff
 from verification.models import Practitioner
 
 # The events that name a child's record; search.made names every child it matched.
-KINDS = ("search.made", "record.opened", "record.read_back", "record.brokered_contact_requested")
-SEARCH_FORMS = {
-    "contactpoint_number": "ContactPoint number",
-    "name_and_date_of_birth": "family name and date of birth",
-    "name_and_postcode": "name and postcode",
-}
+KINDS = (
+    Event.SEARCH_MADE,
+    Event.RECORD_OPENED,
+    Event.RECORD_READ_BACK,
+    Event.RECORD_BROKERED_CONTACT_REQUESTED,
+)
 
 
 @dataclass
@@ -43,18 +45,18 @@ class CallAbout:
 
 
 def _names(event: AuditEvent, number: str) -> bool:
-    if event.kind == "search.made":
+    if event.kind == Event.SEARCH_MADE:
         return number in (event.data.get("matched") or ())
     return event.data.get("contactpoint_id") == number
 
 
 def _what(event: AuditEvent) -> str:
-    if event.kind == "search.made":
-        form = SEARCH_FORMS.get(str(event.data.get("form")), str(event.data.get("form")))
+    if event.kind == Event.SEARCH_MADE:
+        form = SearchMethod.label_of(event.data.get("form"), str(event.data.get("form")))
         return f"matched by a search on {form}"
-    if event.kind == "record.opened":
+    if event.kind == Event.RECORD_OPENED:
         return "record opened"
-    if event.kind == "record.read_back":
+    if event.kind == Event.RECORD_READ_BACK:
         return f"read back to the caller: {str(event.data.get('category', '')).replace('_', ' ')}"
     return "brokered contact requested from the local authority team"
 
@@ -78,7 +80,7 @@ def calls_about(number: str) -> list[CallAbout]:
         about = calls.setdefault(event.call_id, CallAbout(event.call_id))
         about.practitioner_id = about.practitioner_id or event.practitioner_id
         opened = next((u for u in about.uses if u.what == "record opened"), None)
-        if event.kind == "record.opened" and opened is not None:
+        if event.kind == Event.RECORD_OPENED and opened is not None:
             # The console audits the record each time it shows it: one line says how often.
             opened.times += 1
         else:
@@ -98,7 +100,7 @@ def _add_purposes(calls: Iterable[CallAbout]) -> None:
     by_id = {about.call_id: about for about in calls if about.call_id is not None}
     for event in db.session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.kind == "call.purpose_recorded", AuditEvent.call_id.in_(by_id))
+        .where(AuditEvent.kind == Event.CALL_PURPOSE_RECORDED, AuditEvent.call_id.in_(by_id))
         .order_by(AuditEvent.id)
     ):
         about = by_id[event.call_id or 0]

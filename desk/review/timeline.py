@@ -11,13 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Purpose, WrapUp
+from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
+from desk.records.search import SearchMethod
 
-SEARCH_FORMS = {
-    "contactpoint_number": "by ContactPoint number",
-    "name_and_date_of_birth": "by family name and date of birth",
-    "name_and_postcode": "by name and postcode",
-}
 CATEGORIES = {
     "child": "the child's name, gender, date of birth or number",
     "address": "the child's address",
@@ -48,11 +45,11 @@ ENDED_BY_DESK = {
     "queue_failed": "the queue failed",
 }
 # Page views would drown the steps; the audit log keeps them all the same.
-NOT_SHOWN = {"review.page_viewed"}
+NOT_SHOWN = {Event.REVIEW_PAGE_VIEWED}
 
 
 @dataclass(frozen=True)
-class Step:
+class TimelineEntry:
     """One line of the timeline."""
 
     at: datetime
@@ -166,7 +163,7 @@ def _purpose(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str,
 
 
 def _search(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    form = SEARCH_FORMS.get(str(d.get("form")), "by another form")
+    form = "by " + SearchMethod.label_of(d.get("form"), "another form")
     count = int(d.get("match_count") or 0)
     if d.get("is_too_many"):
         # The desk never counts past its limit, so neither can the timeline.
@@ -228,36 +225,41 @@ def _fixed(stage: str, title: str, tone: str = "") -> Callable[..., tuple[str, s
 
 Describe = Callable[[_Reader, AuditEvent, Mapping[str, Any]], tuple[str, str, str, str]]
 DESCRIPTIONS: dict[str, Describe] = {
-    "call.started": _started,
-    "verification.failed": _failed,
-    "verification.succeeded": _verified,
-    "verification.inactive": _inactive,
-    "practitioner.locked": _fixed("ivr", "Practitioner locked after repeated failures", "bad"),
-    "call.queued": _fixed("queue", "Joined the queue"),
-    "call.left_queue": _left_queue,
-    "call.abandoned": _fixed("queue", "Hung up while waiting", "warn"),
-    "call.taken": _taken,
-    "call.take_failed": _fixed("operator", "An operator could not be connected", "warn"),
-    "call.operator_leg": lambda r, e, d: ("operator", "Operator's phone", str(d.get("status")), ""),
-    "call.released": _fixed("queue", "Returned to the queue by the operator"),
-    "call.requeued": _fixed("queue", "Back in the queue"),
-    "call.identity_confirmed": _identity,
-    "call.purpose_recorded": _purpose,
-    "search.made": _search,
-    "search.refused": _refused,
-    "record.opened": _opened,
-    "record.read_back": _read_back,
-    "record.brokered_contact_requested": _brokered,
-    "call.wrapped_up": _wrapped,
-    "call.ended": _ended,
-    "call.ended_by_desk": _ended_by_desk,
-    "review.signed_off": _signed_off,
+    Event.CALL_STARTED: _started,
+    Event.VERIFICATION_FAILED: _failed,
+    Event.VERIFICATION_SUCCEEDED: _verified,
+    Event.VERIFICATION_INACTIVE: _inactive,
+    Event.PRACTITIONER_LOCKED: _fixed("ivr", "Practitioner locked after repeated failures", "bad"),
+    Event.CALL_QUEUED: _fixed("queue", "Joined the queue"),
+    Event.CALL_LEFT_QUEUE: _left_queue,
+    Event.CALL_ABANDONED: _fixed("queue", "Hung up while waiting", "warn"),
+    Event.CALL_TAKEN: _taken,
+    Event.CALL_TAKE_FAILED: _fixed("operator", "An operator could not be connected", "warn"),
+    Event.CALL_OPERATOR_LEG: lambda r, e, d: (
+        "operator",
+        "Operator's phone",
+        str(d.get("status")),
+        "",
+    ),
+    Event.CALL_RELEASED: _fixed("queue", "Returned to the queue by the operator"),
+    Event.CALL_REQUEUED: _fixed("queue", "Back in the queue"),
+    Event.CALL_IDENTITY_CONFIRMED: _identity,
+    Event.CALL_PURPOSE_RECORDED: _purpose,
+    Event.SEARCH_MADE: _search,
+    Event.SEARCH_REFUSED: _refused,
+    Event.RECORD_OPENED: _opened,
+    Event.RECORD_READ_BACK: _read_back,
+    Event.RECORD_BROKERED_CONTACT_REQUESTED: _brokered,
+    Event.CALL_WRAPPED_UP: _wrapped,
+    Event.CALL_ENDED: _ended,
+    Event.CALL_ENDED_BY_DESK: _ended_by_desk,
+    Event.REVIEW_SIGNED_OFF: _signed_off,
 }
 
 
 def timeline(
     events: Sequence[AuditEvent], started_at: datetime, staff_names: Mapping[int, str]
-) -> list[Step]:
+) -> list[TimelineEntry]:
     """The steps of a call, in the order they happened."""
     reader = _Reader(staff_names, {})
     steps = []
@@ -266,9 +268,12 @@ def timeline(
             continue
         # The console audits a record each time it shows it (after every read-back, too):
         # the first opening is the step; the log keeps the rest.
-        if event.kind == "record.opened" and event.data.get("contactpoint_id") in reader.letters:
+        if (
+            event.kind == Event.RECORD_OPENED
+            and event.data.get("contactpoint_id") in reader.letters
+        ):
             continue
         stage, title, detail, tone = reader.read(event)
         seconds_in = int((event.occurred_at - started_at).total_seconds())
-        steps.append(Step(event.occurred_at, seconds_in, stage, title, detail, tone))
+        steps.append(TimelineEntry(event.occurred_at, seconds_in, stage, title, detail, tone))
     return steps

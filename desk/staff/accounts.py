@@ -6,6 +6,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import select
 
+from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.credentials import accounts, totp
 from desk.core.extensions import db
@@ -109,7 +110,9 @@ def add_staff(
     db.session.add(staff)
     db.session.flush()
     record(
-        "staff.added", **subject(staff), data={"username": username, "role": role.value, **_by(by)}
+        Event.STAFF_ADDED,
+        **subject(staff),
+        data={"username": username, "role": role.value, **_by(by)},
     )
     return staff, secret
 
@@ -148,13 +151,13 @@ def disable(staff: Staff, *, by: Actor) -> None:
     """Stop a member of staff signing in, and end their open sessions."""
     staff.is_active = False
     staff.session_epoch += 1
-    record("staff.disabled", **subject(staff), data={"username": staff.username, **_by(by)})
+    record(Event.STAFF_DISABLED, **subject(staff), data={"username": staff.username, **_by(by)})
 
 
 def unlock(staff: Staff, *, by: Actor) -> None:
     """Lift a lock after repeated failures, and forget the failures."""
     accounts.unlock(staff)
-    record("staff.unlocked", **subject(staff), data={"username": staff.username, **_by(by)})
+    record(Event.STAFF_UNLOCKED, **subject(staff), data={"username": staff.username, **_by(by)})
 
 
 def authenticate(username: str, password: str, code: str, now: datetime) -> Staff | None:
@@ -180,7 +183,7 @@ def authenticate(username: str, password: str, code: str, now: datetime) -> Staf
     staff.last_signed_in_at = now
     if passwords.needs_rehash(staff.password_hash):
         staff.password_hash = passwords.hash_password(password)
-    record("staff.signed_in", **subject(staff), data={"username": staff.username})
+    record(Event.STAFF_SIGNED_IN, **subject(staff), data={"username": staff.username})
     return staff
 
 
@@ -189,7 +192,9 @@ def sign_out(staff: Staff, ending: Ending | None = None) -> None:
     reason = ending.value if ending else "signed_out"
     staff.session_epoch += 1
     record(
-        "staff.signed_out", **subject(staff), data={"username": staff.username, "reason": reason}
+        Event.STAFF_SIGNED_OUT,
+        **subject(staff),
+        data={"username": staff.username, "reason": reason},
     )
 
 
@@ -213,17 +218,17 @@ def _fail(staff: Staff | None, problems: tuple[str, ...], now: datetime) -> None
     """Audit a failed sign-in and count it against the account, locking it at the limit."""
     if staff is None:
         # What was typed is not kept: a password typed into the username box is still a password.
-        record("staff.sign_in_failed", data={"reasons": list(problems)})
+        record(Event.STAFF_SIGN_IN_FAILED, data={"reasons": list(problems)})
         return
     record(
-        "staff.sign_in_failed",
+        Event.STAFF_SIGN_IN_FAILED,
         **subject(staff),
         data={"username": staff.username, "reasons": list(problems)},
     )
     failures = accounts.count_failure(staff, now)
     if failures is not None:
         record(
-            "staff.locked",
+            Event.STAFF_LOCKED,
             **subject(staff),
             data={"username": staff.username, "failures": failures},
         )

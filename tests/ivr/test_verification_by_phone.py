@@ -1,4 +1,4 @@
-"""Every way keypad verification can fail sounds the same, and ends as DESIGN.md says."""
+"""Every way keypad verification can fail sounds the same, and ends as docs/design.md says."""
 
 from datetime import date, timedelta
 

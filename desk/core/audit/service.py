@@ -6,6 +6,7 @@ from sqlalchemy import LargeBinary, bindparam, select, text
 from sqlalchemy.orm import make_transient_to_detached
 
 from desk.core.audit.chain import GENESIS, canonical_data, hashed_after_prev_hash, row_hash
+from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
 from desk.core.types import UTCDateTime, utcnow
@@ -27,7 +28,7 @@ APPEND = text(
 
 
 def record(
-    kind: str,
+    kind: Event,
     *,
     call_id: int | None = None,
     practitioner_id: str | None = None,

@@ -13,7 +13,7 @@ from desk.records.parse import parse_entry
 
 _serial = itertools.count(1)
 
-# The example line of DESIGN.md, less its ContactPoint number (each child gets its own).
+# The example line of docs/design.md, less its ContactPoint number (each child gets its own).
 EXAMPLE: dict[str, Any] = {
     "source": "rochdale-ics",
     "given_names": "Amelia Rose",
@@ -70,7 +70,7 @@ EXAMPLE: dict[str, Any] = {
 
 
 def child_line(**overrides: Any) -> dict[str, Any]:
-    """An import-format child like DESIGN.md's example, with its own source ID; override any."""
+    """An import-format child like docs/design.md's example, its own source ID; override any."""
     line = copy.deepcopy(EXAMPLE)
     line["source_id"] = f"C-{next(_serial)}"
     line.update(overrides)

@@ -11,7 +11,7 @@ from desk.records.models import Child, today_in_england
 from desk.records.search import (
     MAX_MATCHES,
     Criteria,
-    SearchForm,
+    SearchMethod,
     SearchRefused,
     SearchResult,
     form_of,
@@ -27,26 +27,26 @@ TODAY = date(2026, 6, 1)
 @pytest.mark.parametrize(
     ("criteria", "form"),
     [
-        (Criteria(contactpoint_number="9434765919"), SearchForm.CONTACTPOINT_NUMBER),
-        (Criteria(contactpoint_number=" 943 476 5919 "), SearchForm.CONTACTPOINT_NUMBER),
-        (Criteria(family_name="O'Neill", date_of_birth=BORN), SearchForm.NAME_AND_DATE_OF_BIRTH),
+        (Criteria(contactpoint_number="9434765919"), SearchMethod.CONTACTPOINT_NUMBER),
+        (Criteria(contactpoint_number=" 943 476 5919 "), SearchMethod.CONTACTPOINT_NUMBER),
+        (Criteria(family_name="O'Neill", date_of_birth=BORN), SearchMethod.NAME_AND_DATE_OF_BIRTH),
         (
             Criteria(
                 family_name="Smith-Jones", given_name="Zoë", date_of_birth=BORN, gender="female"
             ),
-            SearchForm.NAME_AND_DATE_OF_BIRTH,
+            SearchMethod.NAME_AND_DATE_OF_BIRTH,
         ),
         (
             Criteria(family_name="Иванов", given_name="Анна", date_of_birth=BORN),
-            SearchForm.NAME_AND_DATE_OF_BIRTH,
+            SearchMethod.NAME_AND_DATE_OF_BIRTH,
         ),
         (
             Criteria(family_name="O'Neill", given_name="Amelia", postcode="ol16 1aa"),
-            SearchForm.NAME_AND_POSTCODE,
+            SearchMethod.NAME_AND_POSTCODE,
         ),
     ],
 )
-def test_allowed_forms(criteria: Criteria, form: SearchForm) -> None:
+def test_allowed_forms(criteria: Criteria, form: SearchMethod) -> None:
     assert form_of(criteria, TODAY) is form
 
 
@@ -183,7 +183,7 @@ def test_a_number_finds_its_child_only(ctx: object) -> None:
     amelia = make_child(contactpoint_id="9434765919")
     make_child()
     result = search(Criteria(contactpoint_number="943 476 5919"), TODAY)
-    assert result == SearchResult(SearchForm.CONTACTPOINT_NUMBER, (amelia,), 1, False)
+    assert result == SearchResult(SearchMethod.CONTACTPOINT_NUMBER, (amelia,), 1, False)
 
 
 def test_ten_matches_are_listed(ctx: object) -> None:
@@ -197,7 +197,7 @@ def test_more_than_ten_lists_nobody_and_gives_no_count(ctx: object) -> None:
     make_children(MAX_MATCHES + 2, family_name="Patel", former_family_names=[])
     result = search(Criteria(family_name="Patel", date_of_birth=BORN), TODAY)
     assert result == SearchResult(
-        SearchForm.NAME_AND_DATE_OF_BIRTH, matches=(), match_count=0, is_too_many=True
+        SearchMethod.NAME_AND_DATE_OF_BIRTH, matches=(), match_count=0, is_too_many=True
     )
 
 
