@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from desk.console import purging
 from desk.console.views import bp as console_bp
 from desk.core import config as desk_config
+from desk.core import sqlite
 from desk.core.audit.cli import audit_cli
 from desk.core.extensions import csrf, db, login_manager, migrate
 from desk.records.cli import records_cli
@@ -35,10 +36,13 @@ def shipped(name: str) -> Path:
     return inside if inside.is_dir() else PACKAGE.parent / name
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    config: Mapping[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
     """Build the desk: configuration, extensions, blueprints, hooks, commands."""
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(shipped("templates")),
         static_folder=str(shipped("static")),
@@ -81,8 +85,11 @@ def register_proxy(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The demo's database and a development desk's keys live here: nobody else's to read.
+    sqlite.private_folder(Path(app.instance_path))
     db.init_app(app)
+    with app.app_context():
+        sqlite.prepare(db.engine)
     migrate.init_app(app, db, directory=str(shipped("migrations")))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -86,6 +86,8 @@ def _append_in_database(event: AuditEvent) -> None:
 
 def _append_here(event: AuditEvent) -> None:
     # SQLite, for the demo: no function language, so the application chains the row itself.
+    # Its transaction took the write lock as it began (desk.core.sqlite), so no other writer
+    # appends between this read of the last hash and the insert.
     subjects = (event.call_id, event.practitioner_id, event.operator_id, event.supervisor_id)
     event.prev_hash = (
         db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
