@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
+from sqlalchemy.engine import make_url
 
 from desk.core import hours
 
@@ -40,7 +41,22 @@ SETTINGS = (
         "DATABASE_URL",
         None,
         str,
-        "SQLAlchemy URL; `postgresql://…` in production. Default: SQLite in instance/desk.db.",
+        "SQLAlchemy URL; `postgresql://…` in production, as the desk's own role (see "
+        "DESK_APP_DATABASE_ROLE). Default: SQLite in instance/desk.db, for the demo only.",
+    ),
+    Setting(
+        "DESK_MIGRATE_DATABASE_URL",
+        None,
+        str,
+        "The URL of the role that owns the tables; `flask db upgrade` connects with it when "
+        "set (else with DATABASE_URL). Give it to that command only, never to the web servers.",
+    ),
+    Setting(
+        "DESK_APP_DATABASE_ROLE",
+        None,
+        str,
+        "The PostgreSQL role the desk runs as: the migrations grant it what the desk needs "
+        "and no more (the audit log to read and append to only). Unset: no grants made.",
     ),
     Setting("SECRET_KEY", None, str, "Signs sessions and CSRF tokens. Required in production."),
     Setting(
@@ -220,6 +236,10 @@ def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[st
         "local" if config["DESK_ENV"] == "development" else "twilio"
     )
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config.pop("DATABASE_URL"), instance_path)
+    if config["DESK_MIGRATE_DATABASE_URL"]:
+        config["DESK_MIGRATE_DATABASE_URL"] = database_uri(
+            config["DESK_MIGRATE_DATABASE_URL"], instance_path
+        )
     # Parameters could carry a typed ID into an error message; keep them out of logs.
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, "pool_pre_ping": True}
     config["SESSION_COOKIE_HTTPONLY"] = True
@@ -237,6 +257,17 @@ def check(config: Mapping[str, Any]) -> None:
     if missing:
         raise RuntimeError(
             f"{', '.join(missing)} must be set (or DESK_ENV=development for a local desk)"
+        )
+    if (
+        config["DESK_ENV"] != "development"
+        and not config.get("TESTING")
+        and make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql"
+    ):
+        # SQLite has no roles to keep the desk's own credentials from rewriting the audit
+        # log, and one file on one machine cannot serve several servers.
+        raise RuntimeError(
+            "a production desk runs on PostgreSQL: set DATABASE_URL=postgresql://… "
+            "(SQLite is for the demo, with DESK_ENV=development)"
         )
     if config.get("DEBUG") and config["DESK_ENV"] != "development":
         # The debugger runs code typed into an error page: never on a desk others can reach.

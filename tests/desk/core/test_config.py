@@ -52,7 +52,12 @@ def test_settings_are_parsed_from_the_environment(tmp_path: Path) -> None:
     assert loaded["SESSION_COOKIE_SECURE"] is True
 
 
-PRODUCTION = {"SECRET_KEY": "k", "DESK_TOTP_KEY": Fernet.generate_key().decode()}
+PRODUCTION = {
+    "SECRET_KEY": "k",
+    "DESK_TOTP_KEY": Fernet.generate_key().decode(),
+    "DATABASE_URL": "postgresql://desk@db.internal/desk",
+}
+SHARED_COUNTS = {"DESK_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0"}
 
 
 @pytest.mark.parametrize(
@@ -60,7 +65,7 @@ PRODUCTION = {"SECRET_KEY": "k", "DESK_TOTP_KEY": Fernet.generate_key().decode()
     [
         (PRODUCTION, {}, True),
         (PRODUCTION, {"TESTING": True}, True),
-        ({**PRODUCTION, "DESK_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0"}, {}, False),
+        ({**PRODUCTION, **SHARED_COUNTS}, {}, False),
         ({**PRODUCTION, "DESK_ENV": "development"}, {}, False),
         (PRODUCTION, {"TESTING": True, "RATELIMIT_ENABLED": False}, False),
     ],
@@ -74,6 +79,41 @@ def test_production_counts_rate_limits_in_storage_every_worker_shares(
             config.check(settings)
     else:
         config.check(settings)
+
+
+ON_SQLITE = {**PRODUCTION, **SHARED_COUNTS, "DATABASE_URL": ""}
+
+
+@pytest.mark.parametrize(
+    ("environ", "overrides", "is_refused"),
+    [
+        (ON_SQLITE, {}, True),
+        ({**ON_SQLITE, "DATABASE_URL": "sqlite:////srv/desk/desk.db"}, {}, True),
+        ({**ON_SQLITE, "DATABASE_URL": "mysql://db.internal/desk"}, {}, True),
+        ({**PRODUCTION, **SHARED_COUNTS}, {}, False),
+        ({**ON_SQLITE, "DESK_ENV": "development"}, {}, False),
+        (ON_SQLITE, {"TESTING": True}, False),
+    ],
+)
+def test_a_production_desk_runs_on_postgresql_only(
+    tmp_path: Path, environ: dict[str, str], overrides: dict[str, Any], is_refused: bool
+) -> None:
+    settings = {**config.load(str(tmp_path), environ), **overrides}
+    if is_refused:
+        with pytest.raises(
+            RuntimeError, match="production desk runs on PostgreSQL: set DATABASE_URL"
+        ):
+            config.check(settings)
+    else:
+        config.check(settings)
+
+
+def test_the_migrations_url_is_read_as_the_desks_own_is(tmp_path: Path) -> None:
+    loaded = config.load(
+        str(tmp_path), {**PRODUCTION, "DESK_MIGRATE_DATABASE_URL": "postgres://owner@db/desk"}
+    )
+    assert loaded["DESK_MIGRATE_DATABASE_URL"] == "postgresql+psycopg://owner@db/desk"
+    assert config.load(str(tmp_path), PRODUCTION)["DESK_MIGRATE_DATABASE_URL"] is None
 
 
 @pytest.mark.parametrize(
@@ -90,5 +130,6 @@ def test_unreadable_settings_stop_the_desk_starting(
 ) -> None:
     from tests.conftest import TEST_CONFIG
 
+    on_postgresql = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db.internal/desk"}
     with pytest.raises(RuntimeError, match=message):
-        create_app({**TEST_CONFIG, setting: value})
+        create_app({**TEST_CONFIG, **on_postgresql, setting: value})
