@@ -36,9 +36,7 @@ def shipped(name: str) -> Path:
     return inside if inside.is_dir() else PACKAGE.parent / name
 
 
-def create_app(
-    config: Mapping[str, Any] | None = None, instance_path: str | None = None
-) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the desk: configuration, extensions, blueprints, hooks, commands."""
     app = Flask(
         __name__,

@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -15,22 +16,29 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
+    # Migrations run as the role that owns the tables, when it is not the desk's own role.
+    owner_url = current_app.config.get("DESK_MIGRATE_DATABASE_URL")
+    if owner_url:
+        return sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
     return current_app.extensions["migrate"].db.engine
 
 
-def get_engine_url():
+def get_engine_url(engine):
     try:
-        return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
+        return engine.url.render_as_string(hide_password=False).replace("%", "%%")
     except AttributeError:
-        return str(get_engine().url).replace("%", "%%")
+        return str(engine.url).replace("%", "%%")
 
 
 # add your model's MetaData object here
 # for 'autogenerate' support
 # from myapp import mymodel
 # target_metadata = mymodel.Base.metadata
-config.set_main_option("sqlalchemy.url", get_engine_url())
+engine = get_engine()
+config.set_main_option("sqlalchemy.url", get_engine_url(engine))
 target_db = current_app.extensions["migrate"].db
+# The role the desk runs as, which the migrations grant what it needs (0008 and after).
+config.attributes["app_database_role"] = current_app.config.get("DESK_APP_DATABASE_ROLE")
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:
@@ -85,13 +93,13 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
-
-    with connectable.connect() as connection:
+    with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+    if engine is not current_app.extensions["migrate"].db.engine:
+        engine.dispose()
 
 
 if context.is_offline_mode():

@@ -130,7 +130,7 @@ def _stage_and_merge(
                 bad_lines=bad_count + clash_count,
             )
         phase("Storing the children")
-        merged = stage.merge(rng, utcnow())
+        merged = stage.merge(rng, utcnow(), phase)
     return ImportSummary(added=merged.added, updated=merged.updated)
 
 

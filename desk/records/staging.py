@@ -82,6 +82,22 @@ index_children = Child.metadata.tables[Child.__tablename__]
 index_names = ChildName.metadata.tables[ChildName.__tablename__]
 index_contacts = Contact.metadata.tables[Contact.__tablename__]
 
+INDEX_TABLES = tuple(table.name for table in (index_children, index_names, index_contacts))
+
+
+def _owns(connection: sa.Connection, tables: Iterable[str]) -> bool:
+    """Whether this connection's role has its owner's rights over every one of these tables."""
+    return bool(
+        connection.scalar(
+            sa.text(
+                "SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class"
+                " WHERE oid = ANY(CAST(:tables AS regclass[]))"
+            ),
+            {"tables": list(tables)},
+        )
+    )
+
+
 _metadata = sa.MetaData()
 children = sa.Table(
     "import_children",
@@ -153,6 +169,7 @@ class Stage:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
         self.is_postgresql = connection.dialect.name == "postgresql"
+        self.owns_index = not self.is_postgresql or _owns(connection, INDEX_TABLES)
         if self.is_postgresql:
             # Sorts and joins over millions of staged rows: kept in memory where they can be.
             connection.execute(sa.text("SET LOCAL work_mem = '256MB'"))
@@ -188,27 +205,37 @@ class Stage:
         found.sort(key=lambda bad: bad.line)
         return total, found[:limit]
 
-    def merge(self, rng: random.Random, now: datetime) -> Merged:
+    def merge(
+        self, rng: random.Random, now: datetime, phase: Callable[[str], None] = lambda _: None
+    ) -> Merged:
         """Update the children the index holds, add the rest, with their names and contacts."""
         self._settle_drawn_numbers(rng)
-        with self._indexes_built_after_if_empty():
+        with self._indexes_built_after_if_empty(phase):
             return self._merge(now)
 
     @contextmanager
-    def _indexes_built_after_if_empty(self) -> Iterator[None]:
+    def _indexes_built_after_if_empty(self, phase: Callable[[str], None]) -> Iterator[None]:
         """Into an empty index, load first and build its indexes and foreign keys after.
 
         One sort per index instead of an index entry and a foreign-key check per row, as
         pg_restore loads a dump: several times faster for the first national load. Only
         when the index holds no child, since the tables are locked until the import commits:
         nobody can be searching an index with nobody in it. The definitions are read from the
-        database itself, so what is rebuilt is exactly what the migrations made.
+        database itself, so what is rebuilt is exactly what the migrations made. Only the
+        tables' owner may drop and rebuild them: the desk's own role loads into them as they are.
         """
         has_children = self.connection.scalar(sa.select(sa.exists().select_from(index_children)))
         if not self.is_postgresql or has_children:
             yield
             return
-        tables = [table.name for table in (index_children, index_names, index_contacts)]
+        if not self.owns_index:
+            phase(
+                "This role does not own the index's tables, so their indexes are kept up row "
+                "by row, not rebuilt after (run as the owner for a faster first load)"
+            )
+            yield
+            return
+        tables = list(INDEX_TABLES)
         constraints = self.connection.execute(
             sa.text(
                 "SELECT conrelid::regclass::text AS tab, conname,"
@@ -315,7 +342,8 @@ class Stage:
         return self.connection.scalar(query) or 0
 
     def _analyze(self, table: sa.Table) -> None:
-        if self.is_postgresql:
+        # Staging tables are this role's own; the index's may be analysed by its owner alone.
+        if self.is_postgresql and (table.name not in INDEX_TABLES or self.owns_index):
             self.connection.execute(sa.text(f"ANALYZE {table.name}"))
 
     def _write(self, table: sa.Table, rows: list[tuple[object, ...]]) -> None:
