@@ -10,7 +10,7 @@ from desk.console.handling import audit_call
 from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search
 from desk.core.audit.events import Event
 from desk.core.extensions import db
-from desk.core.refusals import Refused
+from desk.core.refusals import AuditedRefusal, Refused
 from desk.records import disclosure
 from desk.records.disclosure import Disclosure, RecordArchived
 from desk.records.models import Child
@@ -54,7 +54,7 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
         audit_call(
             Event.SEARCH_REFUSED, operator, handling.call, criteria=asked, reason=str(refusal)
         )
-        raise Refused(str(refusal)) from refusal
+        raise AuditedRefusal(str(refusal)) from refusal
     # The audit row comes first: nothing is shown that was not recorded.
     audit_call(
         Event.SEARCH_MADE,

@@ -40,6 +40,7 @@ class Event(StrEnum):
     CALL_TAKEN = "call.taken"
     CALL_TAKE_FAILED = "call.take_failed"
     CALL_RELEASED = "call.released"
+    CALL_RELEASE_FAILED = "call.release_failed"
     CALL_IDENTITY_CONFIRMED = "call.identity_confirmed"
     CALL_PURPOSE_RECORDED = "call.purpose_recorded"
     CALL_WRAPPED_UP = "call.wrapped_up"
