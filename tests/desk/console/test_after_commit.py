@@ -117,12 +117,12 @@ def desk(committed_app: Flask) -> Iterator[Desk]:
     app, n = committed_app, next(numbers)
     secret = pyotp.random_base32()
     with app.app_context():
-        make_practitioner(practitioner_id=f"{43000000 + n}", name="Pat Slow", totp_secret=secret)
+        make_practitioner(practitioner_id=f"{47000000 + n}", name="Pat Slow", totp_secret=secret)
         make_staff(username=f"slow-{n}", name="Sol Slow", phone_leg=OPERATOR_PHONE)
     phones = SlowTelephony()
     app.extensions["desk.telephony"] = {"adapter": phones}
     twilio = Twilio(app.test_client(), app.config["TWILIO_AUTH_TOKEN"])
-    phone = queued_call(twilio, f"{43000000 + n}", secret=secret)
+    phone = queued_call(twilio, f"{47000000 + n}", secret=secret)
     client = app.test_client()
     assert sign_in(client, username=f"slow-{n}").status_code == 302
     try:
