@@ -77,14 +77,18 @@ SETTINGS = (
         "DESK_PUBLIC_URL",
         None,
         str,
-        "The URL Twilio calls, e.g. https://desk.example.org; webhook signatures are "
-        "checked against it. Default: the request's own URL.",
+        "The URL Twilio calls, e.g. https://desk.example.org: webhook signatures are checked "
+        "against it and every URL handed to Twilio is built from it, never from a request's "
+        "Host header. Required outside development (https:// in production).",
     ),
     Setting(
         "DESK_PROXY_HOPS",
-        0,
+        None,
         int,
-        "Proxies in front of the desk whose X-Forwarded-* headers are trusted.",
+        "How many proxies (nginx, a load balancer) stand in front of the desk; their "
+        "X-Forwarded-For, -Proto, -Host and -Port are trusted, so client addresses (rate "
+        "limits), HTTPS (HSTS, secure cookies) and the host are the client's. 0: clients "
+        "connect to the desk directly. Required outside development, where it defaults to 0.",
     ),
     Setting("DESK_QUEUE_NAME", "desk", str, "Name of the Twilio queue callers wait in."),
     Setting(
@@ -216,6 +220,8 @@ def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[st
     config = settings_from(environ)
     if config["DESK_ENV"] == "development":
         config.update({k: v for k, v in development_keys(instance_path).items() if not config[k]})
+    if config["DESK_ENV"] == "development" and config["DESK_PROXY_HOPS"] is None:
+        config["DESK_PROXY_HOPS"] = 0
     config["DESK_TELEPHONY"] = config["DESK_TELEPHONY"] or (
         "local" if config["DESK_ENV"] == "development" else "twilio"
     )
@@ -260,6 +266,7 @@ def check(config: Mapping[str, Any]) -> None:
             "it to shared storage, e.g. redis://127.0.0.1:6379/0 "
             "(or DESK_ENV=development for a local desk)"
         )
+    check_public_face(config)
     try:
         Fernet(config["DESK_TOTP_KEY"])
     except ValueError as error:
@@ -273,3 +280,27 @@ def check(config: Mapping[str, Any]) -> None:
         hours.parse(config.get("DESK_FLAG_USUAL_HOURS") or "")
     except ValueError as error:
         raise RuntimeError(f"DESK_FLAG_USUAL_HOURS: {error}") from error
+
+
+def check_public_face(config: Mapping[str, Any]) -> None:
+    """Refuse a desk others can reach that does not know its public URL and its proxies.
+
+    Without the URL, signatures would be checked against (and URLs for Twilio built from) the
+    Host header a client sends; without the proxy count, every client behind a proxy would be
+    the proxy's address to the rate limits, and HTTPS would look like HTTP.
+    """
+    if config["DESK_ENV"] == "development":
+        return
+    public = str(config.get("DESK_PUBLIC_URL") or "")
+    if not public:
+        raise RuntimeError(
+            "DESK_PUBLIC_URL must be set to the URL Twilio calls, e.g. https://desk.example.org "
+            "(or DESK_ENV=development for a local desk)"
+        )
+    if not public.startswith("https://") and not config.get("TESTING"):
+        raise RuntimeError("DESK_PUBLIC_URL must be an https:// URL in production")
+    if config.get("DESK_PROXY_HOPS") is None:
+        raise RuntimeError(
+            "DESK_PROXY_HOPS must be set: the number of proxies in front of the desk whose "
+            "X-Forwarded-* headers to trust (0 if clients connect to it directly)"
+        )

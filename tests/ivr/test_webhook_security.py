@@ -122,17 +122,23 @@ def test_an_answer_for_an_unknown_call_is_told_the_service_is_unavailable(twilio
     assert flow.UNAVAILABLE.encode() in response.data
 
 
-def test_behind_a_trusted_proxy_the_forwarded_url_is_the_one_checked(database_uri: str) -> None:
+def test_behind_a_trusted_proxy_the_public_url_is_the_one_checked(database_uri: str) -> None:
     from desk.app import create_app
     from tests.conftest import TEST_CONFIG
 
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri, "DESK_PROXY_HOPS": 1})
-    proxied = Twilio(
-        app.test_client(), TEST_CONFIG["TWILIO_AUTH_TOKEN"], "https://desk.example.org"
+    public = "https://desk.example.org"
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "DESK_PUBLIC_URL": public,
+            "DESK_PROXY_HOPS": 1,
+        }
     )
+    proxied = Twilio(app.test_client(), TEST_CONFIG["TWILIO_AUTH_TOKEN"], public)
     params = {"AccountSid": "AC" + "0" * 32, "QueuePosition": "2"}
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "desk.example.org"}
-    signature = proxied.signature("https://desk.example.org/ivr/wait", params)
+    signature = proxied.signature(f"{public}/ivr/wait", params)
     response = app.test_client().post(
         "/ivr/wait", data=params, headers={"X-Twilio-Signature": signature, **forwarded}
     )
@@ -140,7 +146,20 @@ def test_behind_a_trusted_proxy_the_forwarded_url_is_the_one_checked(database_ur
     unforwarded = app.test_client().post(
         "/ivr/wait", data=params, headers={"X-Twilio-Signature": signature}
     )
-    assert unforwarded.status_code == 403
+    assert unforwarded.status_code == 200  # the public URL is checked, whatever was forwarded
+    # Someone who can reach the desk and choose the Host header cannot choose the URL checked.
+    spoofed_host = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    forged = proxied.signature("https://evil.example/ivr/wait", params)
+    response = app.test_client().post(
+        "/ivr/wait", data=params, headers={"X-Twilio-Signature": forged, **spoofed_host}
+    )
+    assert response.status_code == 403
+
+
+def test_urls_handed_to_twilio_come_from_the_public_url_not_the_host(app: Flask) -> None:
+    app.config["DESK_PUBLIC_URL"] = "https://desk.example.org"
+    with app.test_request_context("/console/", headers={"Host": "evil.example"}):
+        assert calls.public_url("ivr.requeue") == "https://desk.example.org/ivr/requeue"
 
 
 def test_a_signed_request_without_a_call_sid_hears_the_service_is_unavailable(
