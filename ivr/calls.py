@@ -208,7 +208,7 @@ def leg_for(call: Call) -> Leg:
 
 
 def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for Twilio, under DESK_PUBLIC_URL (this request's host on a development desk)."""
+    """An absolute URL for Twilio, under DESK_PUBLIC_URL (a development desk's: its own host)."""
     base = current_app.config["DESK_PUBLIC_URL"]
     if base:
         return str(base).rstrip("/") + url_for(endpoint, **values)
