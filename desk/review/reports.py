@@ -6,6 +6,7 @@ and flags. Every text cell is defused against spreadsheet formulas.
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -67,9 +68,22 @@ def safe_cell(value: object) -> object:
     if isinstance(value, int):
         return value
     text = str(value)
-    if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS:
+    if _unseen_start(text)[:1] in FORMULA_STARTS:
         return "'" + text
     return text
+
+
+def _unseen_start(text: str) -> str:
+    """The text from its first character a spreadsheet does not skip as blank or invisible.
+
+    Spaces, a byte-order mark or a zero-width space before `=` still leave a formula.
+    """
+    for at, char in enumerate(text):
+        if char in FORMULA_STARTS:
+            return text[at:]
+        if not (char.isspace() or unicodedata.category(char) in {"Cf", "Zs", "Cc"}):
+            return text[at:]
+    return ""
 
 
 def _local(at: datetime | None, zone: ZoneInfo) -> str:

@@ -117,6 +117,9 @@ def test_a_formula_in_the_purpose_is_defused(downloaded: tuple[str, list[dict[st
         ("|calc", "'|calc"),
         ("%0A", "'%0A"),
         ("\uff1dSUM(A1)", "'\uff1dSUM(A1)"),
+        ("\u200b=1+1", "'\u200b=1+1"),  # a zero-width space first
+        ("\ufeff=1+1", "'\ufeff=1+1"),  # a byte-order mark first
+        ("\u00a0\u2060@SUM(A1)", "'\u00a0\u2060@SUM(A1)"),
         ("Checking a school move", "Checking a school move"),
         ("O'Neill - mother", "O'Neill - mother"),
         (7, 7),
@@ -143,6 +146,8 @@ def test_each_download_is_audited_with_its_period(app: Flask, reviewer: Reviewer
         (("", "2026-03-31"), "Give the first day of the period."),
         (("2026-03-31", "2026-03-01"), "The end date is before the start date."),
         (("2025-01-01", "2026-03-31"), "A report covers at most 366 days."),
+        (("9999-12-30", "9999-12-31"), "Give a date between 2000 and"),
+        (("1066-10-14", "1066-10-14"), "Give a date between 2000 and"),
     ],
 )
 def test_a_bad_period_is_explained(
