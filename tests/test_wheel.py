@@ -153,6 +153,8 @@ def production_environment(database_url: str) -> dict[str, str]:
             "DESK_TELEPHONY": "twilio",
             "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
             "TWILIO_AUTH_TOKEN": "wheel-auth-token",
+            "DESK_PUBLIC_URL": "https://desk.example.org",
+            "DESK_PROXY_HOPS": "0",
         }
     )
     return environ

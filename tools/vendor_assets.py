@@ -17,7 +17,7 @@ MODULES = ROOT / "node_modules"
 ASSETS: dict[str, tuple[Path, tuple[str, ...]]] = {
     # The operator's softphone in the console; since 2.0 the Voice SDK is on npm only.
     "@twilio/voice-sdk": (
-        ROOT / "static/vendor/twilio-voice",
+        ROOT / "static/vendor/twilio_voice",
         ("dist/twilio.min.js", "LICENSE.md"),
     ),
     # Injected by the browser tests to check every page for WCAG 2.2 A and AA; never served.
