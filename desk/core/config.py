@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cryptography.fernet import Fernet
 
 from desk.core import hours
+from desk.core.audit import checkpoints
+from desk.core.audit.witnesses import witness_from
 
 # A staff session ends after this long without activity, and after this long in all.
 IDLE_LIMIT = timedelta(minutes=30)
@@ -164,6 +166,33 @@ SETTINGS = (
         "Keypad webhooks (voice, answer) allowed for one call; beyond it the caller is told "
         "the service is unavailable.",
     ),
+    Setting(
+        "DESK_AUDIT_SIGNING_KEY",
+        None,
+        str,
+        "Ed25519 private key (PEM, or the path of a PEM file) that signs the audit log's "
+        "checkpoints; kept where the database's owner cannot read it. Development desks make one.",
+    ),
+    Setting(
+        "DESK_AUDIT_VERIFY_KEY",
+        None,
+        str,
+        "The signing key's public half (PEM, or a path), to check checkpoints where the "
+        "signing key is not kept. Default: derived from DESK_AUDIT_SIGNING_KEY.",
+    ),
+    Setting(
+        "DESK_AUDIT_WITNESS",
+        None,
+        str,
+        "Where checkpoints are published, out of the database owner's reach: `dir:/path` or "
+        "`https://…`. Default in development: dir:instance/checkpoints.",
+    ),
+    Setting(
+        "DESK_AUDIT_CHECKPOINT_MINUTES",
+        15,
+        int,
+        "A checkpoint is due this long after the last, if rows were added since.",
+    ),
     # OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: about 22 ms of one core per PIN
     # checked on the 2-core machine in docs/performance.md. The 32 MiB, 3-pass, 2-lane setting
     # before it cost 68 ms of CPU a PIN, and at 100 webhooks a second took more than half of
@@ -206,6 +235,7 @@ def development_keys(instance_path: str) -> dict[str, str]:
         "SECRET_KEY": lambda: secrets.token_urlsafe(32),
         "DESK_TOTP_KEY": lambda: Fernet.generate_key().decode(),
         "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
+        "DESK_AUDIT_SIGNING_KEY": checkpoints.new_signing_key,
     }
     if set(makers) - set(keys):
         keys = {name: keys.get(name) or make() for name, make in makers.items()}
@@ -220,6 +250,9 @@ def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[st
     config = settings_from(environ)
     if config["DESK_ENV"] == "development":
         config.update({k: v for k, v in development_keys(instance_path).items() if not config[k]})
+        config["DESK_AUDIT_WITNESS"] = config["DESK_AUDIT_WITNESS"] or (
+            f"dir:{Path(instance_path) / 'checkpoints'}"
+        )
     if config["DESK_ENV"] == "development" and config["DESK_PROXY_HOPS"] is None:
         config["DESK_PROXY_HOPS"] = 0
     config["DESK_TELEPHONY"] = config["DESK_TELEPHONY"] or (
@@ -280,6 +313,31 @@ def check(config: Mapping[str, Any]) -> None:
         hours.parse(config.get("DESK_FLAG_USUAL_HOURS") or "")
     except ValueError as error:
         raise RuntimeError(f"DESK_FLAG_USUAL_HOURS: {error}") from error
+    check_audit_keys(config)
+
+
+def check_audit_keys(config: Mapping[str, Any]) -> None:
+    """Refuse audit keys that cannot be read, a pair that does not match, or a bad witness."""
+    signing, verifying = config.get("DESK_AUDIT_SIGNING_KEY"), config.get("DESK_AUDIT_VERIFY_KEY")
+    try:
+        signing_key = checkpoints.signing_key(signing) if signing else None
+        verify_key = checkpoints.verify_key(verifying) if verifying else None
+    except (ValueError, TypeError, OSError) as error:
+        raise RuntimeError(
+            "DESK_AUDIT_SIGNING_KEY and DESK_AUDIT_VERIFY_KEY must be Ed25519 keys in PEM, "
+            f"or the paths of PEM files: {error}"
+        ) from error
+    if (
+        signing_key
+        and verify_key
+        and checkpoints.key_id(signing_key.public_key()) != checkpoints.key_id(verify_key)
+    ):
+        raise RuntimeError("DESK_AUDIT_VERIFY_KEY is not the public half of DESK_AUDIT_SIGNING_KEY")
+    if config.get("DESK_AUDIT_WITNESS"):
+        try:
+            witness_from(config["DESK_AUDIT_WITNESS"])
+        except ValueError as error:
+            raise RuntimeError(str(error)) from error
 
 
 def check_public_face(config: Mapping[str, Any]) -> None:

@@ -59,3 +59,4 @@ class Event(StrEnum):
     RECORDS_ARCHIVED = "records.archived"
     RECORDS_PURGED = "records.purged"
     AUDIT_SUBJECT_ACCESS = "audit.subject_access"
+    AUDIT_CHECKPOINTED = "audit.checkpointed"
