@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from desk.app import create_app
-from desk.core.config import SETTINGS
+from desk.core.settings import SETTINGS
 
 SERVER_URL = os.environ.get("DESK_BENCH_SERVER_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 
