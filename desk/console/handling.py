@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from desk.console import purposes
+from desk.console import purposes, signals
 from desk.console.models import Handling, Purpose, WrapUp
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
@@ -180,6 +180,7 @@ def wrap_up(operator: Staff, handling: Handling, code: WrapUp, note: str, now: d
     audit_call(
         Event.CALL_WRAPPED_UP, operator, call, code=code.value, searches=len(handling.searches)
     )
+    signals.call_wrapped_up.send(None, handling=handling, now=now)
 
 
 def _hang_up(call_sid: str) -> None:

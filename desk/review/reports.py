@@ -57,6 +57,7 @@ COLUMNS = (
 # some read the full-width forms of = + - @ too.
 FORMULA_STARTS = frozenset("=+-@|%\t\r\n\uff1d\uff0b\uff0d\uff20")
 BATCH = 500
+UNASSESSED_CELL = "(not yet assessed)"
 
 
 def safe_cell(value: object) -> object:
@@ -132,10 +133,17 @@ def row(
         facts.read_backs,
         facts.brokered_requests,
         facts.failed_verifications,
-        "; ".join(LABELS.get(flag.rule, flag.rule) for flag in review.flags) if review else "",
+        flags_cell(review, handling),
         signer,
         _local(review.signed_off_at if review else None, zone),
     ]
+
+
+def flags_cell(review: Review | None, handling: Handling) -> str:
+    """The flags' labels; or, for a wrapped-up call not yet assessed, say so, never a blank."""
+    if review is None:
+        return "" if handling.is_open else UNASSESSED_CELL
+    return "; ".join(LABELS.get(flag.rule, flag.rule) for flag in review.flags)
 
 
 def _batches(

@@ -50,6 +50,7 @@ class Event(StrEnum):
     RECORD_READ_BACK = "record.read_back"
     RECORD_BROKERED_CONTACT_REQUESTED = "record.brokered_contact_requested"
     # Supervisors' review (review)
+    REVIEW_FLAGS_ASSESSED = "review.flags_assessed"
     REVIEW_PAGE_VIEWED = "review.page_viewed"
     REVIEW_SIGNED_OFF = "review.signed_off"
     REVIEW_SIGN_OFF_REFUSED = "review.sign_off_refused"

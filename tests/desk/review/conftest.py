@@ -113,6 +113,13 @@ def make_call(
     return call
 
 
+def assess(app: Flask) -> str:
+    """Run the scheduled job that works out wrapped-up calls' flags, as cron would; its output."""
+    result = app.test_cli_runner().invoke(args=["review", "assess"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def take_and_finish(
     console: Console,
     twilio: Twilio,

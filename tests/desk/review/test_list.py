@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from desk.core.extensions import db
 from desk.staff.models import Role
-from tests.desk.review.conftest import MORNING, Reviewer, listed_calls, make_call
+from tests.desk.review.conftest import MORNING, Reviewer, assess, listed_calls, make_call
 from tests.factories import make_practitioner, make_staff
 from tests.pages import sign_in
 from tests.stored import audit_events
@@ -30,6 +30,7 @@ def calls(app: Flask, sam: str, alex: str) -> dict[str, str]:
         }
         ids = {name: call.public_id for name, call in made.items()}
         db.session.commit()
+    assess(app)
     return ids
 
 
