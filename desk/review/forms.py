@@ -131,5 +131,9 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
         ],
     )
 
+    with_purpose_words = BooleanField(
+        "Include each purpose's own words, as the operator typed them"
+    )
+
     def period(self) -> tuple[date, date]:
         return self.date_from.data, self.date_to.data

@@ -40,7 +40,6 @@ COLUMNS = (
     "registered number",
     "called back",
     "purpose",
-    "purpose detail",
     "outcome",
     "searches",
     "searches refused",
@@ -57,6 +56,17 @@ COLUMNS = (
 # some read the full-width forms of = + - @ too.
 FORMULA_STARTS = frozenset("=+-@|%\t\r\n\uff1d\uff0b\uff0d\uff20")
 BATCH = 500
+# The operator's own words for a purpose come only when asked for: they are free text, and
+# free text is where a child's details could slip in despite the console's screening.
+DETAIL_COLUMN = "purpose detail"
+
+
+def columns(with_purpose_words: bool) -> tuple[str, ...]:
+    """The report's columns: COLUMNS, and the purposes' own words after the purpose if asked."""
+    if not with_purpose_words:
+        return COLUMNS
+    at = COLUMNS.index("purpose") + 1
+    return (*COLUMNS[:at], DETAIL_COLUMN, *COLUMNS[at:])
 UNASSESSED_CELL = "(not yet assessed)"
 
 
@@ -105,8 +115,9 @@ def row(
     staff: Staff | None,
     signer: str,
     zone: ZoneInfo,
+    with_purpose_words: bool = False,
 ) -> list[object]:
-    """One call as a report line, in the order of COLUMNS."""
+    """One call as a report line, in the order of `columns(with_purpose_words)`."""
     who = call.practitioner
     return [
         call.id,
@@ -124,7 +135,7 @@ def row(
         call.is_registered_number,
         handling.is_called_back,
         purpose_label(handling.purpose),
-        handling.purpose_detail,
+        *((handling.purpose_detail,) if with_purpose_words else ()),
         outcome_label(handling.wrap_up),
         facts.searches,
         facts.searches_refused,
@@ -165,12 +176,14 @@ def _batches(
         after = batch[-1][0].id
 
 
-def report_lines(first: date, last: date, zone: str) -> Iterator[str]:
+def report_lines(
+    first: date, last: date, zone: str, with_purpose_words: bool = False
+) -> Iterator[str]:
     """The CSV, a line at a time, for streaming."""
     tz = ZoneInfo(zone)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns(with_purpose_words))
     yield "\ufeff" + out.getvalue()  # the BOM tells spreadsheet programs it is UTF-8
     for batch in _batches(first, last, zone):
         facts = gather([(c, h) for c, h, _ in batch], zone, count_calls_that_day=False)
@@ -181,8 +194,9 @@ def report_lines(first: date, last: date, zone: str) -> Iterator[str]:
             out.seek(0)
             out.truncate()
             signer = signers.get(review.signed_off_by_id or 0, "") if review else ""
+            operator = staff.get(handling.operator_id)
             line = row(
-                call, handling, review, facts[call.id], staff.get(handling.operator_id), signer, tz
+                call, handling, review, facts[call.id], operator, signer, tz, with_purpose_words
             )
             writer.writerow([safe_cell(value) for value in line])
             yield out.getvalue()

@@ -142,10 +142,10 @@ def note_view(supervisor: Staff, page: str, call: Call | None = None, **details:
     )
 
 
-def note_download(supervisor: Staff, first: date, last: date, calls: int) -> None:
-    """Audit an audit report downloaded: its period and how many calls it holds."""
-    record(
-        Event.REVIEW_REPORT_DOWNLOADED,
-        supervisor_id=supervisor.id,
-        data={"from": first.isoformat(), "to": last.isoformat(), "calls": calls},
-    )
+def note_download(
+    supervisor: Staff, first: date, last: date, calls: int, with_purpose_words: bool = False
+) -> None:
+    """Audit an audit report downloaded: its period, how many calls, and whether it had words."""
+    period = {"from": first.isoformat(), "to": last.isoformat()}
+    data = {**period, "calls": calls, "with_purpose_words": with_purpose_words}
+    record(Event.REVIEW_REPORT_DOWNLOADED, supervisor_id=supervisor.id, data=data)

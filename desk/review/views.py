@@ -171,10 +171,12 @@ def report_csv() -> tuple[str, int] | Response:
         return render_template("review/report.html", form=form), 400
     first, last = form.period()
     count = reports.report_count(first, last, _zone())
-    reviews.note_download(current_user, first, last, count)  # what it shows, as _audited_view
+    words = bool(form.with_purpose_words.data)
+    # What it shows, as _audited_view: the period, and whether the purposes' words were in it.
+    reviews.note_download(current_user, first, last, count, words)
     db.session.commit()
     return Response(
-        stream_with_context(reports.report_lines(first, last, _zone())),
+        stream_with_context(reports.report_lines(first, last, _zone(), words)),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={_report_name(first, last)}"},
     )

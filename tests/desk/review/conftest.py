@@ -51,10 +51,10 @@ class Reviewer:
         page = f"/review/calls/{public_id}"
         return submit(self.client, page, {"comment": comment}, f"{page}/sign-off")
 
-    def report(self, date_from: str, date_to: str) -> TestResponse:
-        return self.client.get(
-            "/review/report.csv", query_string={"date_from": date_from, "date_to": date_to}
-        )
+    def report(self, date_from: str, date_to: str, with_words: bool = False) -> TestResponse:
+        period = {"date_from": date_from, "date_to": date_to}
+        words = {"with_purpose_words": "y"} if with_words else {}
+        return self.client.get("/review/report.csv", query_string={**period, **words})
 
 
 @pytest.fixture
