@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from desk.console import purposes, signals
 from desk.console.models import Handling, Purpose, WrapUp
 from desk.console.phone import Caller, HangUp, PutBack
 from desk.core.audit.events import Event
@@ -103,9 +104,18 @@ def record_purpose(
     """Record why the caller needs the lookup; 'other' needs words."""
     if handling.identity_confirmed_at is None:
         raise Refused("Confirm the caller's identity first.")
+    if handling.searches:
+        # The purpose is what the searches were made for: it cannot be rewritten after them.
+        raise Refused("The purpose cannot be changed once a search has been made.")
     detail = detail.strip()
     if purpose == Purpose.OTHER and not detail:
         raise Refused("Describe the purpose when it is 'Other'.")
+    identifying = purposes.identifying_detail(detail)
+    if identifying is not None:
+        raise Refused(
+            f"Describe the purpose without details that could identify a child: it contains "
+            f"{identifying}. Say what the enquiry is for, not who it is about."
+        )
     handling.purpose = purpose.value
     handling.purpose_detail = detail or None
     handling.purpose_recorded_at = now
@@ -165,4 +175,5 @@ def wrap_up(operator: Staff, handling: Handling, code: WrapUp, note: str, now: d
     audit_call(
         Event.CALL_WRAPPED_UP, operator, call, code=code.value, searches=len(handling.searches)
     )
+    signals.call_wrapped_up.send(None, handling=handling, now=now)
     return HangUp(tuple(legs))
