@@ -1,10 +1,15 @@
 """What the desk says when it will not do something, and what becomes of the refused request.
 
 A refused request's work is rolled back: a refusal changes nothing. The one exception is named:
-an `AuditedRefusal`, whose own audit row (a refused search, say) must outlast the refusal, is
-committed instead. `settle_refusal` is the one place that tells them apart.
+an `AuditedRefusal` carries the audit row the refusal itself must leave (a refused search, a
+sign-off refused to the supervisor who took the call), and that row alone is written and
+committed after the rollback. `settle_refusal` is the one place that does it.
 """
 
+from typing import Any
+
+from desk.core.audit.events import Event
+from desk.core.audit.service import record
 from desk.core.extensions import db
 
 
@@ -17,15 +22,16 @@ class Refused(Exception):
 
 
 class AuditedRefusal(Refused):
-    """A refusal that was itself audited: committed, so that its audit row is kept.
+    """A refusal the audit log must keep, though nothing else of its request is kept."""
 
-    Raise it only where nothing but that audit row has been written in the request.
-    """
+    def __init__(self, message: str, kind: Event, **row: Any) -> None:
+        super().__init__(message)
+        self.kind, self.row = kind, row
 
 
 def settle_refusal(refusal: Refused) -> None:
-    """End a refused request's transaction: keep an audited refusal's row, undo anything else."""
+    """End a refused request's transaction: undo it, then keep an audited refusal's own row."""
+    db.session.rollback()
     if isinstance(refusal, AuditedRefusal):
+        record(refusal.kind, **refusal.row)
         db.session.commit()
-    else:
-        db.session.rollback()

@@ -67,6 +67,8 @@ def columns(with_purpose_words: bool) -> tuple[str, ...]:
         return COLUMNS
     at = COLUMNS.index("purpose") + 1
     return (*COLUMNS[:at], DETAIL_COLUMN, *COLUMNS[at:])
+
+
 UNASSESSED_CELL = "(not yet assessed)"
 
 

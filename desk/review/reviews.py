@@ -11,6 +11,7 @@ from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.audit.service import record
 from desk.core.extensions import db
+from desk.core.refusals import AuditedRefusal, Refused
 from desk.review.facts import CallFacts, gather
 from desk.review.listing import staff_names
 from desk.review.models import Review
@@ -19,26 +20,6 @@ from desk.staff.models import Staff
 from ivr.models import Call
 
 NOT_YET_ASSESSED = "This call's flags are not yet worked out: sign it off once they are."
-
-
-class ReviewRefused(Exception):
-    """The supervisor may not do this; args[0] says why, in words for them."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
-
-
-class AuditedRefusal(ReviewRefused):
-    """A refusal the audit log must keep, though nothing else of its request is kept."""
-
-    def __init__(self, message: str, kind: Event, **row: Any) -> None:
-        super().__init__(message)
-        self.kind, self.row = kind, row
-
-    def audit(self) -> None:
-        """Write the refusal's audit row (the view commits it on a path of its own)."""
-        record(self.kind, **self.row)
 
 
 def call_events(call: Call) -> list[AuditEvent]:
@@ -100,12 +81,12 @@ def sign_off(
     """Sign a wrapped-up call off with a comment; never one the supervisor took."""
     review = db.session.scalar(select(Review).where(Review.call_id == call.id))
     if review is None and handling.is_open:
-        raise ReviewRefused("This call is still with its operator: sign it off once wrapped up.")
+        raise Refused("This call is still with its operator: sign it off once wrapped up.")
     if review is None:
-        raise ReviewRefused(NOT_YET_ASSESSED)
+        raise Refused(NOT_YET_ASSESSED)
     if review.is_signed_off:
         by = review.signed_off_by.name if review.signed_off_by else "another supervisor"
-        raise ReviewRefused(f"This call has already been signed off by {by}.")
+        raise Refused(f"This call has already been signed off by {by}.")
     subjects: dict[str, Any] = {
         "call_id": call.id,
         "practitioner_id": call.practitioner_id,
@@ -121,7 +102,7 @@ def sign_off(
         )
     comment = comment.strip()
     if not comment:
-        raise ReviewRefused("Write a comment to sign the call off.")
+        raise Refused("Write a comment to sign the call off.")
     record(
         Event.REVIEW_SIGNED_OFF,
         **subjects,

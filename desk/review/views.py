@@ -26,6 +26,7 @@ from wtforms.fields import SelectChoice
 
 from desk.console.models import Handling
 from desk.core.extensions import db
+from desk.core.refusals import Refused, settle_refusal
 from desk.core.types import utcnow
 from desk.review import assessment, listing, reports, reviews
 from desk.review.dashboard import PERIODS, dashboard, local_today
@@ -66,23 +67,16 @@ def _audited_view(page: str, call: Call | None = None, **details: object) -> Non
     db.session.commit()
 
 
-@bp.errorhandler(reviews.ReviewRefused)
-def refused(refusal: reviews.ReviewRefused) -> BaseResponse:
-    """Every refusal, one way: nothing of the request is kept, and the page it concerns says why."""
-    db.session.rollback()
-    if isinstance(refusal, reviews.AuditedRefusal):
-        _commit_audited_refusal(refusal)
+@bp.errorhandler(Refused)
+def refused(refusal: Refused) -> BaseResponse:
+    """Every refusal, one way: nothing of the request is kept but an audited refusal's own row
+    (desk.core.refusals), and the page it concerns says why."""
+    settle_refusal(refusal)
     flash(refusal.message, "error")
     args = request.view_args or {}
     if "public_id" in args:
         return redirect(url_for("review.call", public_id=args["public_id"]))
     return redirect(url_for("review.calls"))
-
-
-def _commit_audited_refusal(refusal: reviews.AuditedRefusal) -> None:
-    """The named path on which a refused request commits: its refusal's audit row, alone."""
-    refusal.audit()
-    db.session.commit()
 
 
 def _mediated_call(public_id: str) -> tuple[Call, Handling]:
