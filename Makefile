@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 DEV = DESK_ENV=development
 
-.PHONY: demo test lint install chromium
+.PHONY: demo test lint install chromium vendor
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,8 @@ lint: install
 	# Known vulnerabilities in every installed package (pip-audit asks PyPI's advisories), and
 	# plainly how many it could not check: here, without PyPI's per-version data, all of them.
 	$(BIN)/python tools/audit_dependencies.py
+
+## Refresh the vendored browser assets from npm: the exact versions pinned in package-lock.json
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	$(PYTHON) tools/vendor_assets.py

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import event
 
 from desk.console import handling as handlings
-from desk.console import lookup
+from desk.console import lookup, taking
 from desk.console.models import Handling, Purpose, WrapUp
 from desk.core.extensions import db
 from desk.core.types import utcnow
@@ -26,6 +26,7 @@ from desk.staff import accounts
 from desk.staff.models import Role, Staff
 from ivr.flow import Stage
 from ivr.models import Call, CallStatus
+from ivr.telephony import telephony
 from verification import registry
 from verification.models import Practitioner
 
@@ -63,7 +64,9 @@ def bench_staff() -> tuple[int, str]:
     # A run that was stopped may have left its last call open; the operator can hold only one.
     left_open = handlings.open_handling(operator)
     if left_open is not None:
-        handlings.wrap_up(operator, left_open, WrapUp.INFORMATION_GIVEN, "", utcnow())
+        hang_up = handlings.wrap_up(operator, left_open, WrapUp.INFORMATION_GIVEN, "", utcnow())
+        db.session.commit()
+        hang_up.run(telephony())
     db.session.commit()
     return operator.id, PRACTITIONER
 
@@ -86,18 +89,26 @@ def ready_call(operator: Staff, practitioner_id: str) -> str:
     )
     db.session.add(call)
     db.session.flush()
-    held = handlings.take_call(operator, call.public_id, now)
+    public_id = call.public_id
+    # As the console's take does it: the claim committed, the REST calls, their outcome.
+    connect = taking.take_call(operator, public_id, now)
+    db.session.commit()
+    failed = taking.finish_take(operator, connect, connect.run(telephony()), now)
+    if failed:
+        raise RuntimeError(failed)
+    held = handlings.active_handling(operator, public_id, now)
     handlings.confirm_identity(operator, held, is_called_back=False, now=now)
     handlings.record_purpose(operator, held, Purpose.FIND_PROFESSIONALS, "", now)
     db.session.commit()
-    return call.public_id
+    return public_id
 
 
 def wrap_up(operator: Staff, public_id: str) -> None:
-    """End the operator's call, as the console's wrap-up does; committed."""
-    held = handlings.active_handling(operator, public_id)
-    handlings.wrap_up(operator, held, WrapUp.INFORMATION_GIVEN, "", utcnow())
+    """End the operator's call, as the console's wrap-up does; committed, then hung up."""
+    held = handlings.active_handling(operator, public_id, utcnow())
+    hang_up = handlings.wrap_up(operator, held, WrapUp.INFORMATION_GIVEN, "", utcnow())
     db.session.commit()
+    hang_up.run(telephony())
 
 
 @dataclass(frozen=True)
@@ -168,7 +179,7 @@ class BenchOperator:
         self.searches_left -= 1
         db.session.close()
         operator = self._operator()
-        return operator, handlings.active_handling(operator, self.public_id or "")
+        return operator, handlings.active_handling(operator, self.public_id or "", utcnow())
 
     def finish(self) -> None:
         """Wrap up the call in hand, if any."""

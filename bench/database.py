@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from desk.app import create_app
-from desk.core.config import SETTINGS
+from desk.core.settings import SETTINGS
 
 SERVER_URL = os.environ.get("DESK_BENCH_SERVER_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 
@@ -28,6 +28,9 @@ BENCH_CONFIG = {
     "DESK_TELEPHONY": "local",
     "TESTING": True,  # allows the local adapter outside development, as in the tests
     "RATELIMIT_ENABLED": False,  # one machine plays every caller
+    # No proxy in front; a served desk's public URL is the one bench.server serves it at.
+    "DESK_PUBLIC_URL": "http://127.0.0.1",
+    "DESK_PROXY_HOPS": 0,
     # The defaults, whatever DESK_ARGON2_* this shell happens to set.
     **{setting.name: setting.default for setting in SETTINGS if "ARGON2" in setting.name},
 }
@@ -62,5 +65,9 @@ def served_app() -> Flask:
     """The desk as gunicorn serves it for a benchmark: `gunicorn 'bench.database:served_app()'`
     with DESK_BENCH_DATABASE_URL set to an already migrated benchmark database."""
     return create_app(
-        {**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": os.environ[SERVED_DATABASE_VARIABLE]}
+        {
+            **BENCH_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": os.environ[SERVED_DATABASE_VARIABLE],
+            "DESK_PUBLIC_URL": os.environ["DESK_PUBLIC_URL"],
+        }
     )

@@ -74,6 +74,9 @@ def gunicorn(
     Started once GET `health` answers 200; stopped (and waited for) afterwards.
     """
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    # The address Twilio would be given is the one this server is reached at.
+    environ = {**environ, "DESK_PUBLIC_URL": url}
     # A file, not a pipe: a pipe nobody reads would stall a server that logs enough to fill it.
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed arguments, our own gunicorn
@@ -84,7 +87,6 @@ def gunicorn(
             stderr=log,
         )
         try:
-            url = f"http://127.0.0.1:{port}"
             _wait_until_healthy(server, url + health, log)
             yield Served(url, server.pid)
         finally:

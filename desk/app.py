@@ -15,7 +15,8 @@ from desk.core import sqlite
 from desk.core.audit.cli import audit_cli
 from desk.core.extensions import csrf, db, login_manager, migrate
 from desk.records.cli import records_cli
-from desk.review.cli import subject
+from desk.review import assessment
+from desk.review.cli import review_cli, subject
 from desk.review.views import bp as review_bp
 from desk.staff.accounts import signed_in_staff
 from desk.staff.cli import staff_cli
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     """Let the layers below hear of what they cannot call upward to do themselves."""
     purging.connect()
+    assessment.connect()
 
 
 def register_security(app: Flask) -> None:
@@ -123,6 +125,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(practitioners_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(records_cli)
+    app.cli.add_command(review_cli)
 
 
 def register_development_tools(app: Flask) -> None:

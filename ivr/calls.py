@@ -6,6 +6,7 @@ from typing import Any
 from flask import current_app, url_for
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from desk.core import hours
 from desk.core.audit.events import Event
@@ -76,13 +77,13 @@ def answer(sid: str, turn: int | None, digits: str, now: datetime) -> str:
     step = flow.answer(call.flow_state, digits)
     if step.accepted == Field.ID:
         claimed = checks.find_claimed(digits)
-        call.claimed_practitioner_id = claimed.id if claimed else None
-        call.is_pin_correct = False
+        _keep_attempt(call, claimed.id if claimed else None, is_pin_correct=False)
     elif step.accepted == Field.PIN:
-        call.is_pin_correct = checks.check_pin(call.claimed_practitioner, digits)
+        is_pin_correct = checks.check_pin(call.claimed_practitioner_id, digits)
+        _keep_attempt(call, call.claimed_practitioner_id, is_pin_correct)
     elif step.accepted == Field.CODE:
         verdict = checks.conclude(
-            call.claimed_practitioner, call.is_pin_correct, digits, call.caller_number, now
+            call.claimed_practitioner_id, call.is_pin_correct, digits, call.caller_number, now
         )
         _record_verdict(call, verdict, now)
         first_name = verdict.practitioner.first_name if verdict.practitioner else ""
@@ -92,11 +93,21 @@ def answer(sid: str, turn: int | None, digits: str, now: datetime) -> str:
     return _reply(call, step, now, "no_usable_entry")
 
 
+def _keep_attempt(call: Call, claimed_id: str | None, is_pin_correct: bool) -> None:
+    """Keep on the call what this attempt has shown so far: the ID it claims, if known, and
+    whether the PIN matched it."""
+    call.claimed_practitioner_id, call.is_pin_correct = claimed_id, is_pin_correct
+    # Written whether or not they changed, so that the call's UPDATE names the same columns
+    # for a known ID as for an unknown one, and for a right PIN as for a wrong one.
+    flag_modified(call, "claimed_practitioner_id")
+    flag_modified(call, "is_pin_correct")
+
+
 def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
     who = verdict.practitioner.id if verdict.practitioner else None
     attempt = {"attempt": call.attempt}
     if verdict.outcome == Outcome.REJECTED:
-        call.claimed_practitioner_id, call.is_pin_correct = None, False
+        _keep_attempt(call, None, is_pin_correct=False)
         record(
             Event.VERIFICATION_FAILED,
             call_id=call.id,
@@ -115,7 +126,7 @@ def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
     # Loaded before the call changes: loading them after would first flush those changes in an
     # UPDATE of their own, where the audit record below writes them all in one.
     numbers = {p.number for p in verdict.practitioner.phones}
-    call.claimed_practitioner_id, call.is_pin_correct = None, False
+    _keep_attempt(call, None, is_pin_correct=False)
     call.practitioner_id = verdict.practitioner.id
     call.verified_at = now
     call.is_registered_number = call.caller_number in numbers
@@ -208,7 +219,7 @@ def leg_for(call: Call) -> Leg:
 
 
 def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for Twilio: under DESK_PUBLIC_URL when set, else this request's host."""
+    """An absolute URL for Twilio, under DESK_PUBLIC_URL (a development desk's: its own host)."""
     base = current_app.config["DESK_PUBLIC_URL"]
     if base:
         return str(base).rstrip("/") + url_for(endpoint, **values)

@@ -12,7 +12,11 @@ R = TypeVar("R")
 
 
 def signed_url(req: Request) -> str:
-    """The URL Twilio signed: the public URL when configured, else the one requested."""
+    """The URL Twilio signed: the public URL's, never the Host header's.
+
+    Only a development desk may have no public URL (desk.core.config refuses to start any
+    other); it serves this machine alone, so the URL requested is the one signed.
+    """
     public: str | None = current_app.config["DESK_PUBLIC_URL"]
     if not public:
         return req.url

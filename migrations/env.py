@@ -37,7 +37,7 @@ def get_engine_url(engine):
 engine = get_engine()
 config.set_main_option("sqlalchemy.url", get_engine_url(engine))
 target_db = current_app.extensions["migrate"].db
-# The role the desk runs as, which the migrations grant what it needs (0008 and after).
+# The role the desk runs as, which the migrations grant what it needs (0009 and after).
 config.attributes["app_database_role"] = current_app.config.get("DESK_APP_DATABASE_ROLE")
 
 # other values from the config, defined by the needs of env.py,

@@ -32,7 +32,10 @@ TEST_CONFIG = {
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "test-auth-token",
     "DESK_TELEPHONY": "local",
-    # Every test signs in from 127.0.0.1; tests/test_security.py turns the limits on.
+    # The test client's own address, as Twilio would be given the desk's; no proxy in front.
+    "DESK_PUBLIC_URL": "http://localhost",
+    "DESK_PROXY_HOPS": 0,
+    # Every test signs in from 127.0.0.1; tests/desk/web/test_rate_limits.py turns the limits on.
     "RATELIMIT_ENABLED": False,
     # Cheap hashes keep the suite fast; production costs are set in config.py.
     "DESK_ARGON2_TIME_COST": 1,

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy import String, bindparam, select, update
+
 from desk.core.credentials import accounts, totp
 from desk.core.extensions import db
 from verification import lockout, pins
@@ -33,9 +35,29 @@ def find_claimed(practitioner_id: str) -> Practitioner | None:
     return db.session.get(Practitioner, practitioner_id)
 
 
-def check_pin(practitioner: Practitioner | None, pin: str) -> bool:
-    """Whether the PIN is the practitioner's; one argon2 verification whoever is asking."""
-    return pins.check_pin(practitioner.pin_hash if practitioner else None, pin)
+def check_pin(claimed_id: str | None, pin: str) -> bool:
+    """Whether the PIN is the claimed practitioner's, bringing its hash to today's cost if it
+    is. The same statements and argon2 work run whoever is asking and whatever is keyed."""
+    practitioner = db.session.scalar(
+        select(Practitioner).where(
+            Practitioner.id == bindparam("claimed", claimed_id, type_=String())
+        )
+    )
+    checked = pins.hasher().verify(practitioner.pin_hash if practitioner else None, pin)
+    if checked.fresh is not None:
+        # Kept at other costs: stored afresh if it matched, else the same UPDATE matches no
+        # row. The PIN is not kept past this webhook, so this is its one chance.
+        rehashed = practitioner if checked.rehashed else None
+        db.session.execute(
+            update(Practitioner)
+            .where(
+                Practitioner.id
+                == bindparam("rehashed", rehashed.id if rehashed else None, type_=String())
+            )
+            .values(pin_hash=checked.fresh)
+            .execution_options(synchronize_session=False)
+        )
+    return checked.is_match
 
 
 def access_problems(practitioner: Practitioner, today: date) -> tuple[str, ...]:
@@ -59,33 +81,36 @@ def vetting_expires(vetted_on: date) -> date:
 
 
 def conclude(
-    practitioner: Practitioner | None,
+    claimed_id: str | None,
     is_pin_correct: bool,
     code: str,
     caller_number: str | None,
     now: datetime,
 ) -> Verdict:
-    """Decide a verification once the token code is in, counting failures and spending the code."""
-    secret = totp.unseal(practitioner.totp_secret_encrypted) if practitioner else totp.DUMMY
+    """Decide a verification once the token code is in, counting failures and spending the code.
+
+    The account's row is held first, then the number's throttle (the lock order of
+    desk/core/credentials/accounts.py), so the verdict is judged on what the attempt before
+    left. Whatever is wrong, the same statements run in the same order.
+    """
+    practitioner = accounts.hold(Practitioner, Practitioner.id, claimed_id)
+    is_throttled = lockout.is_throttled(caller_number, now)
+    secret = totp.secret_of(practitioner.totp_secret_encrypted if practitioner else None)
     last_step = practitioner.totp_last_step if practitioner else None
     step = totp.matching_step(secret, code, now, after=last_step)
 
     wrong = credential_problems(practitioner, is_pin_correct, step)
-    is_throttled = caller_number is not None and lockout.is_throttled(caller_number, now)
-    if (
-        not wrong
-        and not is_throttled
-        and not (practitioner and accounts.spend_code(practitioner, step))
-    ):
-        wrong = ("wrong_or_reused_code",)  # another call spent the same code a moment ago
-    if wrong or is_throttled:
+    is_right = not wrong and not is_throttled
+    is_spent = accounts.spend_code(Practitioner, practitioner if is_right else None, step)
+    if is_right and not is_spent:
+        wrong = ("wrong_or_reused_code",)  # only where rows cannot be held (SQLite, the demo)
+    if not is_spent:
         # A throttled number with the right credentials is refused without blaming the account.
         has_locked = lockout.count_failure(practitioner if wrong else None, caller_number, now)
         reasons = wrong + (("caller_throttled",) if is_throttled else ())
         return Verdict(Outcome.REJECTED, practitioner, reasons, has_locked)
 
     assert practitioner is not None
-    accounts.clear_failures(practitioner)
     problems = access_problems(practitioner, now.date())
     if problems:
         return Verdict(Outcome.INACTIVE, practitioner, problems)

@@ -11,7 +11,7 @@ from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.credentials import totp
 from desk.core.extensions import db
-from verification import registry
+from verification import pins, registry
 from verification.models import Practitioner
 from verification.registry import NewPractitioner
 
@@ -133,4 +133,20 @@ def list_practitioners() -> None:
             f"{'yes' if p.is_locked else 'no':6}  {p.vetted_on.isoformat():10}  "
             f"{p.trained_on.isoformat() if p.trained_on else '-':10}  "
             f"{', '.join(ph.number for ph in p.phones)}"
+        )
+
+
+@practitioners_cli.command("pin-costs")
+def pin_costs() -> None:
+    """Count the PINs kept at each argon2 cost, today's and any older one."""
+    today = pins.cost_of(pins.hasher().dummy)
+    costs = registry.pin_costs()
+    click.echo(f"{'Cost':24}  {'PINs':>9}")
+    for cost, count in sorted(costs.items(), key=lambda item: (item[0] != today, item[0])):
+        click.echo(f"{cost:24}  {count:9}" + ("  (today's)" if cost == today else ""))
+    older = sum(count for cost, count in costs.items() if cost != today)
+    if older:
+        click.echo(
+            f"Kept at another cost: {older}. Each is rehashed at today's when it is next keyed "
+            "right; until then the time its PIN step takes tells that ID from an unknown one."
         )

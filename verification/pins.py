@@ -5,7 +5,8 @@ import re
 import secrets
 from typing import cast
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
+from argon2.exceptions import InvalidHashError
 from flask import current_app
 
 from desk.core.credentials.hashing import Hasher
@@ -56,3 +57,12 @@ def hash_pin(pin: str) -> str:
 def check_pin(pin_hash: str | None, pin: str) -> bool:
     """Whether the PIN matches the hash; with no hash, a dummy is checked so it takes as long."""
     return hasher().check(pin_hash, pin)
+
+
+def cost_of(pin_hash: str) -> str:
+    """The argon2 cost a hash was made with, as its hash string writes it (m=…,t=…,p=…)."""
+    try:
+        found = extract_parameters(pin_hash)
+    except InvalidHashError:
+        return "unreadable"
+    return f"m={found.memory_cost},t={found.time_cost},p={found.parallelism}"

@@ -1,6 +1,7 @@
 """Issuing and managing practitioners' access to the desk."""
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -100,6 +101,12 @@ def get(practitioner_id: str) -> Practitioner:
 def all_practitioners() -> list[Practitioner]:
     """Every practitioner, by ID."""
     return list(db.session.scalars(select(Practitioner).order_by(Practitioner.id)))
+
+
+def pin_costs() -> Counter[str]:
+    """How many PINs are kept at each argon2 cost."""
+    hashes = db.session.scalars(select(Practitioner.pin_hash).execution_options(yield_per=10_000))
+    return Counter(pins.cost_of(pin_hash) for pin_hash in hashes)
 
 
 def unlock(practitioner: Practitioner) -> None:

@@ -1,12 +1,17 @@
-"""An operator's handling of a call: take it, confirm the caller, record why, wrap it up."""
+"""An operator's handling of a call: confirm the caller, record why, return it or wrap it up.
 
-from datetime import datetime
+Taking the call is desk/console/taking.py. Returning and wrapping up call Twilio only once
+their intent is committed (the sequence is in desk/console/phone.py).
+"""
 
-from flask import current_app
+from datetime import datetime, timedelta
+from typing import Any
+
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from desk.console import purposes, signals
 from desk.console.models import Handling, Purpose, WrapUp
+from desk.console.phone import Caller, HangUp, PutBack
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
@@ -14,7 +19,15 @@ from desk.core.refusals import Refused
 from desk.staff.models import Staff
 from ivr import calls
 from ivr.models import FINISHED, Call, CallStatus
-from ivr.telephony import CallerGone, Leg, TelephonyError, telephony
+from ivr.telephony import REST_TIMEOUT_SECONDS
+
+# Longer than the REST calls of any one request (at most three, each up to the adapter's
+# timeout): a mark older than this was left by a request that died before its outcome.
+REST_CALLS_AT_MOST = timedelta(seconds=6 * REST_TIMEOUT_SECONDS)
+
+
+class NotYourCall(Refused):
+    """Refused because the call is not the operator's: its pages are closed to them."""
 
 
 def open_handling(operator: Staff) -> Handling | None:
@@ -26,88 +39,49 @@ def open_handling(operator: Staff) -> Handling | None:
     )
 
 
+def call_subjects(operator: Staff, call: Call) -> dict[str, Any]:
+    """The audit columns a step of a mediated call is recorded against."""
+    return {"call_id": call.id, "practitioner_id": call.practitioner_id, "operator_id": operator.id}
+
+
 def audit_call(kind: Event, operator: Staff, call: Call, **data: object) -> None:
     """Audit a step of a mediated call against the call, its practitioner and its operator."""
-    record(
-        kind,
-        call_id=call.id,
-        practitioner_id=call.practitioner_id,
-        operator_id=operator.id,
-        data=dict(data),
-    )
+    record(kind, **call_subjects(operator, call), data=dict(data))
 
 
-def take_call(operator: Staff, public_id: str, now: datetime) -> Handling:
-    """Take a waiting call: claim it, move the caller into its conference, ring the operator.
-
-    Raises Refused with a message for the operator; the caller then stays in the queue
-    (or, if they hung up, the call is marked abandoned by `note_caller_gone`).
-    """
-    if open_handling(operator) is not None:
-        raise Refused("Wrap up your current call before taking another.")
-    if not operator.phone_leg:
-        raise Refused("Your phone is not set up: ask an administrator to add it to your account.")
-    # SKIP LOCKED: an operator racing another for the same call is told at once, not kept waiting.
-    call = db.session.scalar(
-        select(Call)
-        .where(Call.public_id == public_id, Call.status == CallStatus.QUEUED)
-        .with_for_update(skip_locked=True)
-    )
-    if call is None:
-        raise Refused("That call has been taken by another operator, or the caller has left.")
-    handling = Handling(call=call, operator_id=operator.id, taken_at=now)
-    try:
-        with db.session.begin_nested():
-            call.status = CallStatus.CONNECTED
-            db.session.add(handling)
-    except IntegrityError as error:
-        # Where rows cannot be locked (SQLite), the unique call on handlings decides the race.
-        raise Refused("That call has been taken by another operator.") from error
-
-    adapter, leg = telephony(), calls.leg_for(call)
-    adapter.connect_caller(leg)
-    try:
-        handling.operator_call_sid = adapter.dial_operator(leg, operator.phone_leg)
-    except TelephonyError:
-        _put_back(leg)
-        raise
-    audit_call(Event.CALL_TAKEN, operator, call, waited_seconds=_waited(call, now))
-    return handling
-
-
-def _put_back(leg: Leg) -> None:
-    try:
-        telephony().requeue_caller(leg, calls.public_url("ivr.requeue"))
-    except TelephonyError:
-        current_app.logger.exception("Could not put caller back in the queue after a failed take")
-
-
-def _waited(call: Call, now: datetime) -> int | None:
-    return int((now - call.queued_at).total_seconds()) if call.queued_at else None
-
-
-def note_failed_take(operator: Staff, public_id: str, error: TelephonyError) -> str:
-    """Audit a take that Twilio refused, after it was rolled back; the operator's message."""
-    call = calls.by_public_id(public_id)
-    if call is None:
-        return "That call is no longer waiting."
-    gone = isinstance(error, CallerGone)
-    if gone and call.status == CallStatus.QUEUED:
-        call.status = CallStatus.ABANDONED
-    audit_call(
-        Event.CALL_TAKE_FAILED, operator, call, reason="caller_gone" if gone else "telephony"
-    )
-    if gone:
-        return "The caller has hung up, so the call could not be connected."
-    return "The phone system could not connect the call; it is still in the queue. Try again."
-
-
-def active_handling(operator: Staff, public_id: str) -> Handling:
-    """The operator's own open handling of this call, or Refused."""
+def held_call(operator: Staff, public_id: str) -> Handling:
+    """The operator's own open handling of this call, or NotYourCall."""
     handling = open_handling(operator)
     if handling is None or handling.call.public_id != public_id:
-        raise Refused("That call is not yours to work on.")
+        raise NotYourCall("That call is not yours to work on.")
     return handling
+
+
+def active_handling(operator: Staff, public_id: str, now: datetime) -> Handling:
+    """The operator's own open handling of this call, ready for a step: not while the desk's
+    REST calls to take or return it are in flight, whose outcome may yet undo it."""
+    handling = held_call(operator, public_id)
+    since = handling.rest_calls_since
+    if since is not None and now - since < REST_CALLS_AT_MOST:
+        raise Refused("The phone system is still busy with this call: try again in a moment.")
+    return handling
+
+
+def claimed(call_id: int, handling_id: int) -> tuple[Call, Handling | None]:
+    """A claimed call, locked for the outcome of its REST calls, and its handling if it stands."""
+    call = db.session.execute(select(Call).where(Call.id == call_id).with_for_update()).scalar_one()
+    handling = db.session.get(Handling, handling_id)
+    return call, handling if handling is not None and handling.is_open else None
+
+
+def undo_claim(handling: Handling, call: Call, is_caller_gone: bool = False) -> None:
+    """Take a claim back: no handling, and the call queued, or abandoned if the caller has gone."""
+    db.session.delete(handling)
+    if call.status == CallStatus.CONNECTED:
+        call.status = CallStatus.ABANDONED if is_caller_gone else CallStatus.QUEUED
+    elif call.status == CallStatus.COMPLETED:
+        # Twilio said the caller's line ended while the claim stood: nobody is talking to them.
+        call.status = CallStatus.ABANDONED
 
 
 def confirm_identity(
@@ -130,9 +104,18 @@ def record_purpose(
     """Record why the caller needs the lookup; 'other' needs words."""
     if handling.identity_confirmed_at is None:
         raise Refused("Confirm the caller's identity first.")
+    if handling.searches:
+        # The purpose is what the searches were made for: it cannot be rewritten after them.
+        raise Refused("The purpose cannot be changed once a search has been made.")
     detail = detail.strip()
     if purpose == Purpose.OTHER and not detail:
         raise Refused("Describe the purpose when it is 'Other'.")
+    identifying = purposes.identifying_detail(detail)
+    if identifying is not None:
+        raise Refused(
+            f"Describe the purpose without details that could identify a child: it contains "
+            f"{identifying}. Say what the enquiry is for, not who it is about."
+        )
     handling.purpose = purpose.value
     handling.purpose_detail = detail or None
     handling.purpose_recorded_at = now
@@ -141,40 +124,56 @@ def record_purpose(
     )
 
 
-def release(operator: Staff, handling: Handling, now: datetime) -> None:
-    """Give a call back to the queue before anything was searched (e.g. the phone did not ring)."""
+def release(operator: Staff, handling: Handling, now: datetime) -> PutBack:
+    """Begin giving a call back to the queue before anything was searched (e.g. the phone did
+    not ring): the handling is marked, and the REST calls are left for after the commit."""
     if handling.searches:
         raise Refused("A call that has been searched for must be wrapped up, not returned.")
-    call = handling.call
-    leg = calls.leg_for(call)
-    telephony().requeue_caller(leg, calls.public_url("ivr.requeue"))
-    if handling.operator_call_sid:
-        _hang_up(handling.operator_call_sid)
-    call.status = CallStatus.QUEUED
-    audit_call(Event.CALL_RELEASED, operator, call)
-    db.session.delete(handling)
+    handling.rest_calls_since = now
+    return PutBack(
+        handling_id=handling.id,
+        call_id=handling.call_id,
+        leg=calls.leg_for(handling.call),
+        queue_url=calls.public_url("ivr.requeue"),
+        operator_call_sid=handling.operator_call_sid,
+    )
 
 
-def wrap_up(operator: Staff, handling: Handling, code: WrapUp, note: str, now: datetime) -> None:
-    """End the operator's handling of a call with a wrap-up code, and both legs with it."""
+def finish_release(operator: Staff, work: PutBack, caller: Caller, now: datetime) -> str | None:
+    """Record how returning the call went: queued, or still the operator's (their message)."""
+    call, handling = claimed(work.call_id, work.handling_id)
+    if handling is None:
+        return None  # finished by another request after a mark had gone stale
+    # Queued already: Twilio's requeue webhook came, so the caller is back whatever it answered.
+    if caller is Caller.REQUEUED or call.status == CallStatus.QUEUED:
+        undo_claim(handling, call)
+        audit_call(Event.CALL_RELEASED, operator, call)
+        return None
+    handling.rest_calls_since = None
+    gone = caller is Caller.GONE
+    audit_call(
+        Event.CALL_RELEASE_FAILED, operator, call, reason="caller_gone" if gone else "telephony"
+    )
+    if gone:
+        return "The caller has hung up: wrap up the call."
+    return "The phone system could not return the call; try again."
+
+
+def wrap_up(operator: Staff, handling: Handling, code: WrapUp, note: str, now: datetime) -> HangUp:
+    """End the operator's handling of a call with a wrap-up code; the legs to hang up after."""
     if code == WrapUp.OTHER and not note.strip():
         raise Refused("Add a note when the wrap-up is 'Other'.")
     call = handling.call
     handling.wrap_up, handling.wrap_up_note = code.value, note.strip() or None
     handling.wrapped_up_at = now
+    legs: list[str] = []
     if call.status not in FINISHED:
-        _hang_up(call.sid)
+        legs.append(call.sid)
         if handling.operator_call_sid:
-            _hang_up(handling.operator_call_sid)
+            legs.append(handling.operator_call_sid)
         call.status = CallStatus.COMPLETED
     audit_call(
         Event.CALL_WRAPPED_UP, operator, call, code=code.value, searches=len(handling.searches)
     )
-
-
-def _hang_up(call_sid: str) -> None:
-    # The legs may already have ended; a refusal here must not stop the wrap-up.
-    try:
-        telephony().hang_up(call_sid)
-    except TelephonyError:
-        current_app.logger.info("A leg was already gone at wrap-up")
+    signals.call_wrapped_up.send(None, handling=handling, now=now)
+    return HangUp(tuple(legs))

@@ -6,11 +6,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from desk.console.handling import audit_call
+from desk.console.handling import audit_call, call_subjects
 from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search
 from desk.core.audit.events import Event
 from desk.core.extensions import db
-from desk.core.refusals import Refused
+from desk.core.refusals import AuditedRefusal, Refused
 from desk.records import disclosure
 from desk.records.disclosure import Disclosure, RecordArchived
 from desk.records.models import Child
@@ -51,10 +51,12 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
     try:
         result = search(criteria)
     except SearchRefused as refusal:
-        audit_call(
-            Event.SEARCH_REFUSED, operator, handling.call, criteria=asked, reason=str(refusal)
-        )
-        raise Refused(str(refusal)) from refusal
+        raise AuditedRefusal(
+            str(refusal),
+            Event.SEARCH_REFUSED,
+            **call_subjects(operator, handling.call),
+            data={"criteria": asked, "reason": str(refusal)},
+        ) from refusal
     # The audit row comes first: nothing is shown that was not recorded.
     audit_call(
         Event.SEARCH_MADE,

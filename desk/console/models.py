@@ -81,6 +81,9 @@ class Handling(Model):
     operator_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     operator_call_sid: Mapped[str | None] = mapped_column(String(64))
+    # Set, and committed, while the desk's REST calls to Twilio for this handling (taking or
+    # returning the call) are in flight; cleared with their outcome (desk/console/phone.py).
+    rest_calls_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     identity_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_called_back: Mapped[bool] = mapped_column(default=False)
     purpose: Mapped[str | None] = mapped_column(String(32))

@@ -1,4 +1,8 @@
-"""The operator's console pages. Each parses, calls a service, commits once, then redirects."""
+"""The operator's console pages. Each parses, calls a service, commits once, then redirects.
+
+Refusals are answered one way (desk/console/answering.py). Taking and returning a call commit
+twice, around their REST calls to Twilio; wrapping up commits before its own (phone.py).
+"""
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -6,7 +10,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from desk.console import handling as handlings
-from desk.console import lookup
+from desk.console import lookup, taking
+from desk.console.answering import (
+    after_commit,
+    refusals_back_to,
+    to_call_page,
+    to_queue,
+    to_record_page,
+    valid,
+)
 from desk.console.forms import (
     ActionForm,
     BrokeredForm,
@@ -19,27 +31,20 @@ from desk.console.forms import (
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Handling, Purpose, WrapUp
 from desk.console.queue import waiting_calls
 from desk.core.extensions import db
-from desk.core.refusals import Refused
+from desk.core.refusals import Refused, settle_refusal
 from desk.core.types import utcnow
 from desk.records.models import Child
 from desk.records.search import Criteria, result_line
 from desk.staff.access import role_required
 from desk.staff.models import Role
 from desk.staff.sessions import background
-from ivr.telephony import TelephonyError
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 operators_only = role_required(Role.OPERATOR)
 
 
 def _to_call(public_id: str) -> BaseResponse:
-    return redirect(url_for("console.call", public_id=public_id))
-
-
-def _refused(error: Refused, public_id: str | None = None) -> BaseResponse:
-    db.session.rollback()
-    flash(error.message, "error")
-    return _to_call(public_id) if public_id else redirect(url_for("console.queue"))
+    return redirect(to_call_page(public_id))
 
 
 @bp.get("/")
@@ -63,31 +68,25 @@ def queue_rows() -> str:
 
 @bp.post("/calls/<public_id>/take")
 @operators_only
+@refusals_back_to(to_queue)
 def take(public_id: str) -> BaseResponse:
-    if not ActionForm().validate_on_submit():
-        return _refused(Refused("The form expired; please try again."))
-    try:
-        handlings.take_call(current_user, public_id, utcnow())
-    except Refused as error:
-        return _refused(error)
-    except TelephonyError as error:
-        db.session.rollback()
-        message = handlings.note_failed_take(current_user, public_id, error)
-        db.session.commit()
-        flash(message, "error")
-        return redirect(url_for("console.queue"))
+    valid(ActionForm())
+    work = taking.take_call(current_user, public_id, utcnow())
+    connection = after_commit(work)
+    failed = taking.finish_take(current_user, work, connection, utcnow())
     db.session.commit()
+    if failed:
+        flash(failed, "error")
+        return redirect(url_for("console.queue"))  # or, if the call is still theirs, to it
     flash("Call taken: your phone is ringing. Confirm who the caller is.", "success")
     return _to_call(public_id)
 
 
 @bp.get("/calls/<public_id>")
 @operators_only
+@refusals_back_to(to_queue)
 def call(public_id: str) -> str | BaseResponse:
-    try:
-        held = handlings.active_handling(current_user, public_id)
-    except Refused as error:
-        return _refused(error)
+    held = handlings.held_call(current_user, public_id)
     return render_template("console/call.html", **_workspace(held))
 
 
@@ -119,14 +118,10 @@ def _workspace(held: Handling, **forms: object) -> dict[str, object]:
     }
 
 
-def _step(
-    public_id: str, form_name: str, form: object
-) -> tuple[Handling | None, str | BaseResponse | None]:
-    """Load the operator's handling and validate a step's form; the response when either fails."""
-    try:
-        held = handlings.active_handling(current_user, public_id)
-    except Refused as error:
-        return None, _refused(error)
+def _step(public_id: str, form_name: str, form: object) -> tuple[Handling, str | None]:
+    """The operator's handling, ready for a step (or Refused), and the page again if the step's
+    form does not validate."""
+    held = handlings.active_handling(current_user, public_id, utcnow())
     if not form.validate_on_submit():  # type: ignore[attr-defined]
         return held, render_template("console/call.html", **_workspace(held, **{form_name: form}))
     return held, None
@@ -134,16 +129,13 @@ def _step(
 
 @bp.post("/calls/<public_id>/identity")
 @operators_only
+@refusals_back_to(to_call_page)
 def confirm_identity(public_id: str) -> str | BaseResponse:
     form = IdentityForm()
-    held, failed = _step(public_id, "identity_form", form)
-    if failed is not None:
-        return failed
-    assert held is not None
-    try:
-        handlings.confirm_identity(current_user, held, form.is_called_back.data, utcnow())
-    except Refused as error:
-        return _refused(error, public_id)
+    held, invalid = _step(public_id, "identity_form", form)
+    if invalid is not None:
+        return invalid
+    handlings.confirm_identity(current_user, held, form.is_called_back.data, utcnow())
     db.session.commit()
     flash("Identity confirmed. Now record the purpose of the enquiry.", "success")
     return _to_call(public_id)
@@ -151,19 +143,17 @@ def confirm_identity(public_id: str) -> str | BaseResponse:
 
 @bp.post("/calls/<public_id>/purpose")
 @operators_only
+@refusals_back_to(to_call_page)
 def record_purpose(public_id: str) -> str | BaseResponse:
     form = PurposeForm()
-    held, failed = _step(public_id, "purpose_form", form)
-    if failed is not None:
-        return failed
-    assert held is not None
+    held, invalid = _step(public_id, "purpose_form", form)
+    if invalid is not None:
+        return invalid
     try:
         purpose = Purpose(form.purpose.data)
-        handlings.record_purpose(current_user, held, purpose, form.detail.data or "", utcnow())
-    except ValueError:
-        return _refused(Refused("Choose a purpose from the list."), public_id)
-    except Refused as error:
-        return _refused(error, public_id)
+    except ValueError as error:
+        raise Refused("Choose a purpose from the list.") from error
+    handlings.record_purpose(current_user, held, purpose, form.detail.data or "", utcnow())
     db.session.commit()
     flash("Purpose recorded. You may now search.", "success")
     return _to_call(public_id)
@@ -171,12 +161,12 @@ def record_purpose(public_id: str) -> str | BaseResponse:
 
 @bp.post("/calls/<public_id>/search")
 @operators_only
+@refusals_back_to(to_call_page)
 def search(public_id: str) -> str | BaseResponse:
     form = SearchForm()
-    held, failed = _step(public_id, "search_form", form)
-    if failed is not None:
-        return failed
-    assert held is not None
+    held, invalid = _step(public_id, "search_form", form)
+    if invalid is not None:
+        return invalid
     criteria = Criteria(
         contactpoint_number=(form.contactpoint_number.data or "").strip(),
         family_name=(form.family_name.data or "").strip(),
@@ -187,9 +177,10 @@ def search(public_id: str) -> str | BaseResponse:
     )
     try:
         lookup.search_index(current_user, held, criteria, utcnow())
-    except Refused as error:
-        db.session.commit()  # the refusal is audited
-        flash(error.message, "error")
+    except Refused as refusal:
+        # Settled as every refusal is, but shown on the page again, with what was typed.
+        settle_refusal(refusal)
+        flash(refusal.message, "error")
         return render_template("console/call.html", **_workspace(held, search_form=form))
     db.session.commit()
     return _to_call(public_id)
@@ -197,52 +188,45 @@ def search(public_id: str) -> str | BaseResponse:
 
 @bp.post("/calls/<public_id>/release")
 @operators_only
+@refusals_back_to(to_call_page)
 def release(public_id: str) -> BaseResponse:
-    if not ActionForm().validate_on_submit():
-        return _refused(Refused("The form expired; please try again."), public_id)
-    try:
-        held = handlings.active_handling(current_user, public_id)
-        handlings.release(current_user, held, utcnow())
-    except Refused as error:
-        return _refused(error, public_id)
-    except TelephonyError:
-        return _refused(
-            Refused("The phone system could not return the call; try again."), public_id
-        )
+    held = handlings.active_handling(current_user, public_id, utcnow())
+    valid(ActionForm())
+    work = handlings.release(current_user, held, utcnow())
+    caller = after_commit(work)
+    failed = handlings.finish_release(current_user, work, caller, utcnow())
     db.session.commit()
+    if failed:
+        flash(failed, "error")
+        return _to_call(public_id)
     flash("The call is back in the queue.", "success")
     return redirect(url_for("console.queue"))
 
 
 @bp.post("/calls/<public_id>/wrap-up")
 @operators_only
+@refusals_back_to(to_call_page)
 def wrap_up(public_id: str) -> str | BaseResponse:
     form = WrapUpForm()
-    held, failed = _step(public_id, "wrap_up_form", form)
-    if failed is not None:
-        return failed
-    assert held is not None
+    held, invalid = _step(public_id, "wrap_up_form", form)
+    if invalid is not None:
+        return invalid
     try:
-        handlings.wrap_up(
-            current_user, held, WrapUp(form.code.data), form.note.data or "", utcnow()
-        )
-    except ValueError:
-        return _refused(Refused("Choose a wrap-up from the list."), public_id)
-    except Refused as error:
-        return _refused(error, public_id)
-    db.session.commit()
+        code = WrapUp(form.code.data)
+    except ValueError as error:
+        raise Refused("Choose a wrap-up from the list.") from error
+    work = handlings.wrap_up(current_user, held, code, form.note.data or "", utcnow())
+    after_commit(work)  # hanging up has no outcome to record: a failure is only logged
     flash("Call wrapped up. You can take the next call.", "success")
     return redirect(url_for("console.queue"))
 
 
 @bp.get("/calls/<public_id>/records/<token>")
 @operators_only
+@refusals_back_to(to_call_page)
 def open_record(public_id: str, token: str) -> str | BaseResponse:
-    try:
-        held = handlings.active_handling(current_user, public_id)
-        opened = lookup.open_record(current_user, held, token, utcnow())
-    except Refused as error:
-        return _refused(error, public_id)
+    held = handlings.active_handling(current_user, public_id, utcnow())
+    opened = lookup.open_record(current_user, held, token, utcnow())
     db.session.commit()
     return render_template(
         "console/record.html",
@@ -258,40 +242,29 @@ def open_record(public_id: str, token: str) -> str | BaseResponse:
 
 @bp.post("/calls/<public_id>/records/<token>/read-back")
 @operators_only
+@refusals_back_to(to_record_page)
 def read_back(public_id: str, token: str) -> BaseResponse:
+    held = handlings.active_handling(current_user, public_id, utcnow())
     form = ReadBackForm()
-    if not form.validate_on_submit():
-        return _refused(Refused("The form expired; please try again."), public_id)
-    try:
-        held = handlings.active_handling(current_user, public_id)
-        label = lookup.read_back(current_user, held, token, form.item_key.data, utcnow())
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("console.open_record", public_id=public_id, token=token))
+    valid(form)
+    label = lookup.read_back(current_user, held, token, form.item_key.data, utcnow())
     db.session.commit()
     flash(f"Marked as read back: {label}.", "success")
-    return redirect(url_for("console.open_record", public_id=public_id, token=token))
+    return redirect(to_record_page(public_id, token))
 
 
 @bp.post("/calls/<public_id>/records/<token>/brokered")
 @operators_only
+@refusals_back_to(to_record_page)
 def brokered(public_id: str, token: str) -> BaseResponse:
+    held = handlings.active_handling(current_user, public_id, utcnow())
     form = BrokeredForm()
-    back = redirect(url_for("console.open_record", public_id=public_id, token=token))
     if not form.validate_on_submit():
-        flash("Say why the caller needs to be put in touch.", "error")
-        return back
-    try:
-        held = handlings.active_handling(current_user, public_id)
-        lookup.request_brokered_contact(current_user, held, token, form.reason.data, utcnow())
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return back
+        raise Refused("Say why the caller needs to be put in touch.")
+    lookup.request_brokered_contact(current_user, held, token, form.reason.data, utcnow())
     db.session.commit()
     flash("Brokered contact requested from the local authority ContactPoint team.", "success")
-    return back
+    return redirect(to_record_page(public_id, token))
 
 
 @bp.after_request

@@ -1,10 +1,9 @@
-"""Configuration, read from the environment: every setting the desk knows is listed here."""
+"""Configuration: the settings (desk.core.settings) read from the environment, and checked."""
 
 import json
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,177 +13,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 from desk.core import hours
+from desk.core.audit import checkpoints
+from desk.core.audit.witnesses import witness_from
+from desk.core.settings import SETTINGS
 
 # A staff session ends after this long without activity, and after this long in all.
 IDLE_LIMIT = timedelta(minutes=30)
 SIGNED_IN_LIMIT = timedelta(hours=12)
 
-
-@dataclass(frozen=True)
-class Setting:
-    """One environment variable: its default, how to parse it, and what it is for."""
-
-    name: str
-    default: Any
-    parse: Callable[[str], Any]
-    doc: str
-
-
-SETTINGS = (
-    Setting(
-        "DESK_ENV",
-        "production",
-        str,
-        "`production` or `development`. Development invents and keeps missing keys.",
-    ),
-    Setting(
-        "DATABASE_URL",
-        None,
-        str,
-        "SQLAlchemy URL; `postgresql://…` in production, as the desk's own role (see "
-        "DESK_APP_DATABASE_ROLE). Default: SQLite in instance/desk.db, for the demo only.",
-    ),
-    Setting(
-        "DESK_MIGRATE_DATABASE_URL",
-        None,
-        str,
-        "The URL of the role that owns the tables; `flask db upgrade` connects with it when "
-        "set (else with DATABASE_URL). Give it to that command only, never to the web servers.",
-    ),
-    Setting(
-        "DESK_APP_DATABASE_ROLE",
-        None,
-        str,
-        "The PostgreSQL role the desk runs as: the migrations grant it what the desk needs "
-        "and no more (the audit log to read and append to only). Unset: no grants made.",
-    ),
-    Setting("SECRET_KEY", None, str, "Signs sessions and CSRF tokens. Required in production."),
-    Setting(
-        "DESK_TOTP_KEY",
-        None,
-        str,
-        "Fernet key that encrypts practitioners' token secrets at rest. Required in production.",
-    ),
-    Setting("TWILIO_ACCOUNT_SID", None, str, "Twilio account SID."),
-    Setting(
-        "TWILIO_AUTH_TOKEN",
-        None,
-        str,
-        "Twilio auth token; webhooks are validated with it and refused without it.",
-    ),
-    Setting(
-        "TWILIO_API_KEY_SID", None, str, "Optional API key for REST calls (else the auth token)."
-    ),
-    Setting("TWILIO_API_KEY_SECRET", None, str, "The API key's secret."),
-    Setting(
-        "DESK_TWILIO_NUMBER",
-        None,
-        str,
-        "The desk's Twilio number: the caller ID on the legs that ring operators.",
-    ),
-    Setting(
-        "DESK_TELEPHONY",
-        None,
-        str,
-        "`twilio`, or `local` to play Twilio's part on this machine (the dev phone). "
-        "Default: local in development, twilio otherwise.",
-    ),
-    Setting(
-        "DESK_PUBLIC_URL",
-        None,
-        str,
-        "The URL Twilio calls, e.g. https://desk.example.org; webhook signatures are "
-        "checked against it. Default: the request's own URL.",
-    ),
-    Setting(
-        "DESK_PROXY_HOPS",
-        0,
-        int,
-        "Proxies in front of the desk whose X-Forwarded-* headers are trusted.",
-    ),
-    Setting("DESK_QUEUE_NAME", "desk", str, "Name of the Twilio queue callers wait in."),
-    Setting(
-        "DESK_OPENING_HOURS",
-        "",
-        str,
-        "When the desk takes calls, e.g. `Mon-Fri 08:00-18:00; Sat 09:00-13:00`. "
-        "Empty: always open.",
-    ),
-    Setting("DESK_TIMEZONE", "Europe/London", str, "Time zone of the opening hours."),
-    Setting(
-        "DESK_THROTTLE_FAILURES",
-        10,
-        int,
-        "Failed verifications from one calling number, within the window, before every "
-        "further attempt from it is refused.",
-    ),
-    Setting("DESK_THROTTLE_WINDOW_MINUTES", 60, int, "The window of DESK_THROTTLE_FAILURES."),
-    # About 40 ms a verification on a 2-core server: dear for a guesser, cheap for a caller.
-    Setting("DESK_SEARCHES_PER_CALL", 10, int, "Searches an operator may make in one call."),
-    Setting(
-        "DESK_RECORDS_PER_CALL", 5, int, "Children's records an operator may open in one call."
-    ),
-    Setting(
-        "DESK_FLAG_SEARCHES",
-        3,
-        int,
-        "Review: a mediated call with more searches than this is flagged.",
-    ),
-    Setting(
-        "DESK_FLAG_RECORDS",
-        2,
-        int,
-        "Review: a mediated call in which more children's records were opened is flagged.",
-    ),
-    Setting(
-        "DESK_FLAG_LONG_CALL_MINUTES",
-        20,
-        int,
-        "Review: a call an operator held longer than this, taken to wrap-up, is flagged.",
-    ),
-    Setting(
-        "DESK_FLAG_CALLS_PER_DAY",
-        4,
-        int,
-        "Review: a practitioner's calls in one day beyond this many are flagged.",
-    ),
-    Setting(
-        "DESK_FLAG_USUAL_HOURS",
-        "",
-        str,
-        "Review: calls taken outside these hours (format of DESK_OPENING_HOURS) are flagged. "
-        "Empty: the opening hours.",
-    ),
-    Setting(
-        "DESK_RATE_LIMIT_STORAGE",
-        "memory://",
-        str,
-        "Where rate limits are counted: `redis://127.0.0.1:6379/0` in production, so that "
-        "every worker shares the counts (`memory://` is refused there); `memory://` (one "
-        "count per process) for a development desk.",
-    ),
-    Setting(
-        "DESK_SIGN_IN_RATE_LIMIT",
-        "10/minute",
-        str,
-        "Sign-in attempts allowed from one address (Flask-Limiter notation).",
-    ),
-    Setting(
-        "DESK_IVR_RATE_LIMIT",
-        "30/minute",
-        str,
-        "Keypad webhooks (voice, answer) allowed for one call; beyond it the caller is told "
-        "the service is unavailable.",
-    ),
-    # OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: about 22 ms of one core per PIN
-    # checked on the 2-core machine in docs/performance.md. The 32 MiB, 3-pass, 2-lane setting
-    # before it cost 68 ms of CPU a PIN, and at 100 webhooks a second took more than half of
-    # two cores, queueing every other step behind it. A 6-digit PIN is not made safe by its
-    # hash's cost anyway: lockout, the token code and sealed secrets protect it.
-    Setting("DESK_ARGON2_TIME_COST", 2, int, "argon2id passes for PIN hashes."),
-    Setting("DESK_ARGON2_MEMORY_KIB", 19456, int, "argon2id memory for PIN hashes, in KiB."),
-    Setting("DESK_ARGON2_PARALLELISM", 1, int, "argon2id lanes for PIN hashes."),
-)
 
 # Keys the desk cannot run without; development mode makes them up instead.
 REQUIRED_KEYS = ("SECRET_KEY", "DESK_TOTP_KEY")
@@ -218,6 +54,7 @@ def development_keys(instance_path: str) -> dict[str, str]:
         "SECRET_KEY": lambda: secrets.token_urlsafe(32),
         "DESK_TOTP_KEY": lambda: Fernet.generate_key().decode(),
         "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
+        "DESK_AUDIT_SIGNING_KEY": checkpoints.new_signing_key,
     }
     if set(makers) - set(keys):
         keys = {name: keys.get(name) or make() for name, make in makers.items()}
@@ -232,6 +69,11 @@ def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[st
     config = settings_from(environ)
     if config["DESK_ENV"] == "development":
         config.update({k: v for k, v in development_keys(instance_path).items() if not config[k]})
+        config["DESK_AUDIT_WITNESS"] = config["DESK_AUDIT_WITNESS"] or (
+            f"dir:{Path(instance_path) / 'checkpoints'}"
+        )
+    if config["DESK_ENV"] == "development" and config["DESK_PROXY_HOPS"] is None:
+        config["DESK_PROXY_HOPS"] = 0
     config["DESK_TELEPHONY"] = config["DESK_TELEPHONY"] or (
         "local" if config["DESK_ENV"] == "development" else "twilio"
     )
@@ -291,6 +133,7 @@ def check(config: Mapping[str, Any]) -> None:
             "it to shared storage, e.g. redis://127.0.0.1:6379/0 "
             "(or DESK_ENV=development for a local desk)"
         )
+    check_public_face(config)
     try:
         Fernet(config["DESK_TOTP_KEY"])
     except ValueError as error:
@@ -304,3 +147,52 @@ def check(config: Mapping[str, Any]) -> None:
         hours.parse(config.get("DESK_FLAG_USUAL_HOURS") or "")
     except ValueError as error:
         raise RuntimeError(f"DESK_FLAG_USUAL_HOURS: {error}") from error
+    check_audit_keys(config)
+
+
+def check_audit_keys(config: Mapping[str, Any]) -> None:
+    """Refuse audit keys that cannot be read, a pair that does not match, or a bad witness."""
+    signing, verifying = config.get("DESK_AUDIT_SIGNING_KEY"), config.get("DESK_AUDIT_VERIFY_KEY")
+    try:
+        signing_key = checkpoints.signing_key(signing) if signing else None
+        verify_key = checkpoints.verify_key(verifying) if verifying else None
+    except (ValueError, TypeError, OSError) as error:
+        raise RuntimeError(
+            "DESK_AUDIT_SIGNING_KEY and DESK_AUDIT_VERIFY_KEY must be Ed25519 keys in PEM, "
+            f"or the paths of PEM files: {error}"
+        ) from error
+    if (
+        signing_key
+        and verify_key
+        and checkpoints.key_id(signing_key.public_key()) != checkpoints.key_id(verify_key)
+    ):
+        raise RuntimeError("DESK_AUDIT_VERIFY_KEY is not the public half of DESK_AUDIT_SIGNING_KEY")
+    if config.get("DESK_AUDIT_WITNESS"):
+        try:
+            witness_from(config["DESK_AUDIT_WITNESS"])
+        except ValueError as error:
+            raise RuntimeError(str(error)) from error
+
+
+def check_public_face(config: Mapping[str, Any]) -> None:
+    """Refuse a desk others can reach that does not know its public URL and its proxies.
+
+    Without the URL, signatures would be checked against (and URLs for Twilio built from) the
+    Host header a client sends; without the proxy count, every client behind a proxy would be
+    the proxy's address to the rate limits, and HTTPS would look like HTTP.
+    """
+    if config["DESK_ENV"] == "development":
+        return
+    public = str(config.get("DESK_PUBLIC_URL") or "")
+    if not public:
+        raise RuntimeError(
+            "DESK_PUBLIC_URL must be set to the URL Twilio calls, e.g. https://desk.example.org "
+            "(or DESK_ENV=development for a local desk)"
+        )
+    if not public.startswith("https://") and not config.get("TESTING"):
+        raise RuntimeError("DESK_PUBLIC_URL must be an https:// URL in production")
+    if config.get("DESK_PROXY_HOPS") is None:
+        raise RuntimeError(
+            "DESK_PROXY_HOPS must be set: the number of proxies in front of the desk whose "
+            "X-Forwarded-* headers to trust (0 if clients connect to it directly)"
+        )

@@ -1,18 +1,39 @@
-"""`flask audit subject`: a subject access request answered on the command line."""
+"""`flask review assess`, the scheduled job behind the flags; and `flask audit subject`, a
+subject access request answered on the command line."""
 
 import getpass
 from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from desk.console.models import PURPOSE_LABELS, Purpose
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
+from desk.core.types import utcnow
 from desk.records import contactpoint
+from desk.review import assessment
+from desk.review.flags import Thresholds
 from desk.review.subject import CallAbout, calls_about
+
+review_cli = AppGroup("review", help="Supervisors' review: work out the flags of finished calls.")
+
+
+def _by() -> str:
+    """Who ran the command, for the audit log."""
+    return f"command line ({getpass.getuser()})"
+
+
+@review_cli.command("assess")
+def assess_command() -> None:
+    """Assess every wrapped-up call not yet assessed (safe to run often, on several servers)."""
+    limits = Thresholds.from_config(current_app.config)
+    done = assessment.assess_pending(limits, utcnow(), by=_by())
+    db.session.commit()
+    calls = f"{done.calls} call" + ("" if done.calls == 1 else "s")
+    click.echo(f"Assessed {calls}, {done.flagged} flagged.")
 
 
 @click.command("subject")
@@ -31,7 +52,7 @@ def subject(contactpoint_number: str) -> None:
             "contactpoint_id": number,
             "calls": len(calls),
             "uses": sum(len(about.uses) for about in calls),
-            "by": f"command line ({getpass.getuser()})",
+            "by": _by(),
         },
     )
     db.session.commit()

@@ -16,6 +16,18 @@ ANY_FLAG = "any"
 LONGEST_REPORT_DAYS = 366
 
 
+# The desk has no calls before its first year, and none far ahead; a date outside these (year
+# 9999, say) is a typing slip, and must be told as one rather than overflow a calculation.
+FIRST_YEAR = 2000
+YEARS_AHEAD = 1
+
+
+def _in_the_desks_years(form: Any, field: Any) -> None:
+    last_year = date.today().year + YEARS_AHEAD
+    if field.data and not FIRST_YEAR <= field.data.year <= last_year:
+        raise ValidationError(f"Give a date between {FIRST_YEAR} and {last_year}.")
+
+
 def _not_before_from(form: Any, field: Any) -> None:
     if field.data and form.date_from.data and field.data < form.date_from.data:
         raise ValidationError("The end date is before the start date.")
@@ -27,8 +39,8 @@ class FilterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
     class Meta:
         csrf = False
 
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional(), _not_before_from])
+    date_from = DateField("From", validators=[Optional(), _in_the_desks_years])
+    date_to = DateField("To", validators=[Optional(), _in_the_desks_years, _not_before_from])
     operator = SelectField("Operator", choices=[SelectChoice("", "Any operator")], default="")
     practitioner = StringField(
         "Practitioner ID",
@@ -106,9 +118,21 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
     class Meta:
         csrf = False
 
-    date_from = DateField("From", validators=[DataRequired("Give the first day of the period.")])
+    date_from = DateField(
+        "From",
+        validators=[DataRequired("Give the first day of the period."), _in_the_desks_years],
+    )
     date_to = DateField(
-        "To", validators=[DataRequired("Give the last day of the period."), _report_length]
+        "To",
+        validators=[
+            DataRequired("Give the last day of the period."),
+            _in_the_desks_years,
+            _report_length,
+        ],
+    )
+
+    with_purpose_words = BooleanField(
+        "Include each purpose's own words, as the operator typed them"
     )
 
     def period(self) -> tuple[date, date]:

@@ -6,6 +6,7 @@ and flags. Every text cell is defused against spreadsheet formulas.
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -39,7 +40,6 @@ COLUMNS = (
     "registered number",
     "called back",
     "purpose",
-    "purpose detail",
     "outcome",
     "searches",
     "searches refused",
@@ -56,6 +56,20 @@ COLUMNS = (
 # some read the full-width forms of = + - @ too.
 FORMULA_STARTS = frozenset("=+-@|%\t\r\n\uff1d\uff0b\uff0d\uff20")
 BATCH = 500
+# The operator's own words for a purpose come only when asked for: they are free text, and
+# free text is where a child's details could slip in despite the console's screening.
+DETAIL_COLUMN = "purpose detail"
+
+
+def columns(with_purpose_words: bool) -> tuple[str, ...]:
+    """The report's columns: COLUMNS, and the purposes' own words after the purpose if asked."""
+    if not with_purpose_words:
+        return COLUMNS
+    at = COLUMNS.index("purpose") + 1
+    return (*COLUMNS[:at], DETAIL_COLUMN, *COLUMNS[at:])
+
+
+UNASSESSED_CELL = "(not yet assessed)"
 
 
 def safe_cell(value: object) -> object:
@@ -67,9 +81,22 @@ def safe_cell(value: object) -> object:
     if isinstance(value, int):
         return value
     text = str(value)
-    if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS:
+    if _unseen_start(text)[:1] in FORMULA_STARTS:
         return "'" + text
     return text
+
+
+def _unseen_start(text: str) -> str:
+    """The text from its first character a spreadsheet does not skip as blank or invisible.
+
+    Spaces, a byte-order mark or a zero-width space before `=` still leave a formula.
+    """
+    for at, char in enumerate(text):
+        if char in FORMULA_STARTS:
+            return text[at:]
+        if not (char.isspace() or unicodedata.category(char) in {"Cf", "Zs", "Cc"}):
+            return text[at:]
+    return ""
 
 
 def _local(at: datetime | None, zone: ZoneInfo) -> str:
@@ -90,8 +117,9 @@ def row(
     staff: Staff | None,
     signer: str,
     zone: ZoneInfo,
+    with_purpose_words: bool = False,
 ) -> list[object]:
-    """One call as a report line, in the order of COLUMNS."""
+    """One call as a report line, in the order of `columns(with_purpose_words)`."""
     who = call.practitioner
     return [
         call.id,
@@ -109,7 +137,7 @@ def row(
         call.is_registered_number,
         handling.is_called_back,
         purpose_label(handling.purpose),
-        handling.purpose_detail,
+        *((handling.purpose_detail,) if with_purpose_words else ()),
         outcome_label(handling.wrap_up),
         facts.searches,
         facts.searches_refused,
@@ -118,10 +146,17 @@ def row(
         facts.read_backs,
         facts.brokered_requests,
         facts.failed_verifications,
-        "; ".join(LABELS.get(flag.rule, flag.rule) for flag in review.flags) if review else "",
+        flags_cell(review, handling),
         signer,
         _local(review.signed_off_at if review else None, zone),
     ]
+
+
+def flags_cell(review: Review | None, handling: Handling) -> str:
+    """The flags' labels; or, for a wrapped-up call not yet assessed, say so, never a blank."""
+    if review is None:
+        return "" if handling.is_open else UNASSESSED_CELL
+    return "; ".join(LABELS.get(flag.rule, flag.rule) for flag in review.flags)
 
 
 def _batches(
@@ -143,12 +178,14 @@ def _batches(
         after = batch[-1][0].id
 
 
-def report_lines(first: date, last: date, zone: str) -> Iterator[str]:
+def report_lines(
+    first: date, last: date, zone: str, with_purpose_words: bool = False
+) -> Iterator[str]:
     """The CSV, a line at a time, for streaming."""
     tz = ZoneInfo(zone)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns(with_purpose_words))
     yield "\ufeff" + out.getvalue()  # the BOM tells spreadsheet programs it is UTF-8
     for batch in _batches(first, last, zone):
         facts = gather([(c, h) for c, h, _ in batch], zone, count_calls_that_day=False)
@@ -159,8 +196,9 @@ def report_lines(first: date, last: date, zone: str) -> Iterator[str]:
             out.seek(0)
             out.truncate()
             signer = signers.get(review.signed_off_by_id or 0, "") if review else ""
+            operator = staff.get(handling.operator_id)
             line = row(
-                call, handling, review, facts[call.id], staff.get(handling.operator_id), signer, tz
+                call, handling, review, facts[call.id], operator, signer, tz, with_purpose_words
             )
             writer.writerow([safe_cell(value) for value in line])
             yield out.getvalue()

@@ -1,69 +1,25 @@
-"""Assessing wrapped-up calls, showing one for review, and signing it off; all audited."""
+"""Showing a mediated call for review, signing it off, and auditing what supervisors see."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from desk.console.models import Handling
 from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.audit.service import record
 from desk.core.extensions import db
+from desk.core.refusals import AuditedRefusal, Refused
 from desk.review.facts import CallFacts, gather
-from desk.review.flags import Thresholds, flags_for
 from desk.review.listing import staff_names
-from desk.review.models import Flag, Review
+from desk.review.models import Review
 from desk.review.timeline import TimelineEntry, timeline
 from desk.staff.models import Staff
 from ivr.models import Call
 
-# Names the lock that lets one request at a time assess new calls (see assess_pending).
-ASSESS_LOCK = 0x6D61645F72657677
-
-
-class ReviewRefused(Exception):
-    """The supervisor may not do this; args[0] says why, in words for them."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
-
-
-def assess_pending(limits: Thresholds, now: datetime, batch: int = 200) -> int:
-    """Work out and keep the flags of every wrapped-up call not yet assessed; how many."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Two supervisors opening the list together would otherwise assess the same calls.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ASSESS_LOCK})
-    assessed = 0
-    while True:
-        pending = [
-            (call, handling)
-            for call, handling in db.session.execute(
-                select(Call, Handling)
-                .join(Handling, Handling.call_id == Call.id)
-                .outerjoin(Review, Review.call_id == Call.id)
-                .where(Handling.wrapped_up_at.is_not(None), Review.id.is_(None))
-                .order_by(Call.id)
-                .limit(batch)
-            ).all()
-        ]
-        if not pending:
-            return assessed
-        facts = gather(pending, limits.timezone)
-        for call, _ in pending:
-            raised = flags_for(facts[call.id], limits)
-            db.session.add(
-                Review(
-                    call_id=call.id,
-                    assessed_at=now,
-                    flag_count=len(raised),
-                    flags=[Flag(rule=flag.rule, detail=flag.detail) for flag in raised],
-                )
-            )
-        db.session.flush()
-        assessed += len(pending)
+NOT_YET_ASSESSED = "This call's flags are not yet worked out: sign it off once they are."
 
 
 def call_events(call: Call) -> list[AuditEvent]:
@@ -124,11 +80,13 @@ def sign_off(
 ) -> Review:
     """Sign a wrapped-up call off with a comment; never one the supervisor took."""
     review = db.session.scalar(select(Review).where(Review.call_id == call.id))
+    if review is None and handling.is_open:
+        raise Refused("This call is still with its operator: sign it off once wrapped up.")
     if review is None:
-        raise ReviewRefused("This call is still with its operator: sign it off once wrapped up.")
+        raise Refused(NOT_YET_ASSESSED)
     if review.is_signed_off:
         by = review.signed_off_by.name if review.signed_off_by else "another supervisor"
-        raise ReviewRefused(f"This call has already been signed off by {by}.")
+        raise Refused(f"This call has already been signed off by {by}.")
     subjects: dict[str, Any] = {
         "call_id": call.id,
         "practitioner_id": call.practitioner_id,
@@ -136,13 +94,15 @@ def sign_off(
         "supervisor_id": supervisor.id,
     }
     if took_call(supervisor, call, handling):
-        record(Event.REVIEW_SIGN_OFF_REFUSED, **subjects, data={"reason": "took_the_call"})
-        raise ReviewRefused(
-            "You took this call, so you cannot sign it off: another supervisor must review it."
+        raise AuditedRefusal(
+            "You took this call, so you cannot sign it off: another supervisor must review it.",
+            Event.REVIEW_SIGN_OFF_REFUSED,
+            **subjects,
+            data={"reason": "took_the_call"},
         )
     comment = comment.strip()
     if not comment:
-        raise ReviewRefused("Write a comment to sign the call off.")
+        raise Refused("Write a comment to sign the call off.")
     record(
         Event.REVIEW_SIGNED_OFF,
         **subjects,
@@ -163,10 +123,10 @@ def note_view(supervisor: Staff, page: str, call: Call | None = None, **details:
     )
 
 
-def note_download(supervisor: Staff, first: date, last: date, calls: int) -> None:
-    """Audit an audit report downloaded: its period and how many calls it holds."""
-    record(
-        Event.REVIEW_REPORT_DOWNLOADED,
-        supervisor_id=supervisor.id,
-        data={"from": first.isoformat(), "to": last.isoformat(), "calls": calls},
-    )
+def note_download(
+    supervisor: Staff, first: date, last: date, calls: int, with_purpose_words: bool = False
+) -> None:
+    """Audit an audit report downloaded: its period, how many calls, and whether it had words."""
+    period = {"from": first.isoformat(), "to": last.isoformat()}
+    data = {**period, "calls": calls, "with_purpose_words": with_purpose_words}
+    record(Event.REVIEW_REPORT_DOWNLOADED, supervisor_id=supervisor.id, data=data)

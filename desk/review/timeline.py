@@ -224,6 +224,8 @@ def _fixed(stage: str, title: str, tone: str = "") -> Callable[..., tuple[str, s
 
 
 Describe = Callable[[_Reader, AuditEvent, Mapping[str, Any]], tuple[str, str, str, str]]
+# Every event that can be about a call has words here (a test holds it so); the rest are about
+# accounts, the index or the log, and never reach a call's timeline.
 DESCRIPTIONS: dict[str, Describe] = {
     Event.CALL_STARTED: _started,
     Event.VERIFICATION_FAILED: _failed,
@@ -242,6 +244,9 @@ DESCRIPTIONS: dict[str, Describe] = {
         "",
     ),
     Event.CALL_RELEASED: _fixed("queue", "Returned to the queue by the operator"),
+    Event.CALL_RELEASE_FAILED: _fixed(
+        "operator", "The phone system could not return the call to the queue", "warn"
+    ),
     Event.CALL_REQUEUED: _fixed("queue", "Back in the queue"),
     Event.CALL_IDENTITY_CONFIRMED: _identity,
     Event.CALL_PURPOSE_RECORDED: _purpose,
@@ -254,6 +259,9 @@ DESCRIPTIONS: dict[str, Describe] = {
     Event.CALL_ENDED: _ended,
     Event.CALL_ENDED_BY_DESK: _ended_by_desk,
     Event.REVIEW_SIGNED_OFF: _signed_off,
+    Event.REVIEW_SIGN_OFF_REFUSED: _fixed(
+        "review", "A sign-off was refused: the supervisor had taken the call", "warn"
+    ),
 }
 
 

@@ -1,4 +1,9 @@
-"""Supervisors' pages. Each parses, calls a service, audits the view, commits once, renders."""
+"""Supervisors' pages, of one shape: parse, call a service, commit once, render or redirect.
+
+A GET writes one thing only, the audit of what the supervisor saw (`_audited_view`): no page
+assesses a call (desk/review/assessment.py does, at wrap-up). Every refusal reaches the
+supervisor one way, through `refused`.
+"""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -21,10 +26,11 @@ from wtforms.fields import SelectChoice
 
 from desk.console.models import Handling
 from desk.core.extensions import db
+from desk.core.refusals import Refused, settle_refusal
 from desk.core.types import utcnow
-from desk.review import listing, reports, reviews
+from desk.review import assessment, listing, reports, reviews
 from desk.review.dashboard import PERIODS, dashboard, local_today
-from desk.review.flags import LABELS, Thresholds
+from desk.review.flags import LABELS
 from desk.review.forms import FilterForm, ReportForm, SignOffForm
 from desk.review.timeline import duration, outcome_label, purpose_label
 from desk.staff.access import role_required
@@ -55,8 +61,22 @@ def _local_time(at: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
     return at.astimezone(ZoneInfo(_zone())).strftime(fmt) if at else "—"
 
 
-def _assess() -> None:
-    reviews.assess_pending(Thresholds.from_config(current_app.config), utcnow())
+def _audited_view(page: str, call: Call | None = None, **details: object) -> None:
+    """The one write a GET makes: which supervisor saw what, committed before it is shown."""
+    reviews.note_view(current_user, page, call, **details)
+    db.session.commit()
+
+
+@bp.errorhandler(Refused)
+def refused(refusal: Refused) -> BaseResponse:
+    """Every refusal, one way: nothing of the request is kept but an audited refusal's own row
+    (desk.core.refusals), and the page it concerns says why."""
+    settle_refusal(refusal)
+    flash(refusal.message, "error")
+    args = request.view_args or {}
+    if "public_id" in args:
+        return redirect(url_for("review.call", public_id=args["public_id"]))
+    return redirect(url_for("review.calls"))
 
 
 def _mediated_call(public_id: str) -> tuple[Call, Handling]:
@@ -72,16 +92,17 @@ def calls() -> str:
     form = FilterForm(formdata=request.args)
     operators = listing.operators_who_took_calls()
     form.operator.choices += [SelectChoice(str(s.id), s.name) for s in operators]
-    _assess()
     is_valid = form.validate()
     page = (
         listing.page_of(form.filters(), form.page.data or 1, _zone())
         if is_valid
         else listing.Page([], 1, 0)
     )
-    reviews.note_view(current_user, "calls", filters=form.query(), page_number=page.number)
-    db.session.commit()
-    return render_template("review/calls.html", form=form, page=page, is_valid=is_valid)
+    unassessed = assessment.pending_count()
+    _audited_view("calls", filters=form.query(), page_number=page.number)
+    return render_template(
+        "review/calls.html", form=form, page=page, is_valid=is_valid, unassessed=unassessed
+    )
 
 
 @bp.get("/calls/<public_id>")
@@ -92,10 +113,8 @@ def call(public_id: str) -> str:
 
 
 def _show_call(call: Call, handling: Handling, form: SignOffForm) -> str:
-    _assess()
     shown = reviews.call_review(current_user, call, handling, _zone())
-    reviews.note_view(current_user, "call", call)
-    db.session.commit()
+    _audited_view("call", call)
     return render_template("review/call.html", shown=shown, call=call, form=form)
 
 
@@ -106,12 +125,7 @@ def sign_off(public_id: str) -> str | BaseResponse:
     form = SignOffForm()
     if not form.validate_on_submit():
         return _show_call(found, handling, form)
-    try:
-        reviews.sign_off(current_user, found, handling, form.comment.data, utcnow())
-    except reviews.ReviewRefused as refusal:
-        db.session.commit()  # a refused self-review is audited
-        flash(refusal.message, "error")
-        return redirect(url_for("review.call", public_id=public_id))
+    reviews.sign_off(current_user, found, handling, form.comment.data, utcnow())
     db.session.commit()
     flash("Call signed off.", "success")
     return redirect(url_for("review.call", public_id=public_id))
@@ -123,11 +137,12 @@ def dashboard_page() -> str:
     period = request.args.get("period", "today")
     if period not in PERIODS:
         period = "today"
-    _assess()
     shown = dashboard(period, local_today(utcnow(), _zone()), _zone())
-    reviews.note_view(current_user, "dashboard", period=period)
-    db.session.commit()
-    return render_template("review/dashboard.html", dashboard=shown, periods=PERIODS)
+    unassessed = assessment.pending_count()
+    _audited_view("dashboard", period=period)
+    return render_template(
+        "review/dashboard.html", dashboard=shown, periods=PERIODS, unassessed=unassessed
+    )
 
 
 @bp.get("/report")
@@ -137,8 +152,7 @@ def report() -> str:
     if not request.args:
         today = local_today(utcnow(), _zone())
         form.date_from.data, form.date_to.data = today.replace(day=1), today
-    reviews.note_view(current_user, "report")
-    db.session.commit()
+    _audited_view("report")
     return render_template("review/report.html", form=form)
 
 
@@ -147,16 +161,16 @@ def report() -> str:
 def report_csv() -> tuple[str, int] | Response:
     form = ReportForm(formdata=request.args)
     if not form.validate():
-        reviews.note_view(current_user, "report")
-        db.session.commit()
+        _audited_view("report")
         return render_template("review/report.html", form=form), 400
     first, last = form.period()
-    _assess()
     count = reports.report_count(first, last, _zone())
-    reviews.note_download(current_user, first, last, count)
+    words = bool(form.with_purpose_words.data)
+    # What it shows, as _audited_view: the period, and whether the purposes' words were in it.
+    reviews.note_download(current_user, first, last, count, words)
     db.session.commit()
     return Response(
-        stream_with_context(reports.report_lines(first, last, _zone())),
+        stream_with_context(reports.report_lines(first, last, _zone(), words)),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={_report_name(first, last)}"},
     )

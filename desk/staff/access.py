@@ -26,6 +26,10 @@ def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
             return view(*args, **kwargs)
 
         # login_required runs first, so `guarded` only ever sees a signed-in member of staff.
-        return cast(Callable[P, R], login_required(guarded))
+        protected = cast(Callable[P, R], login_required(guarded))
+        # Which roles the view lets in, for the test that walks every route and checks each
+        # page names its roles (tests/desk/web/test_route_protection.py); nothing else reads it.
+        protected.allowed_roles = roles  # type: ignore[attr-defined]
+        return protected
 
     return guard

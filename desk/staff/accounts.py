@@ -163,26 +163,30 @@ def unlock(staff: Staff, *, by: Actor) -> None:
 def authenticate(username: str, password: str, code: str, now: datetime) -> Staff | None:
     """The member of staff these details sign in, or None; every attempt is audited.
 
-    One argon2 verification and one code check happen whatever is wrong, so the time taken
-    does not tell an unknown username from a wrong password.
+    One argon2 verification and one code check happen whatever is wrong, and the same
+    statements, so the time taken does not tell an unknown username from a wrong password.
+    The password is checked before any lock is taken; the verdict then holds the account's row
+    before anything else (the lock order of desk/core/credentials/accounts.py), so that
+    simultaneous sign-ins are judged one after another and the audit lock always comes last.
     """
-    staff = find(username)
-    is_password_right = passwords.check_password(staff.password_hash if staff else None, password)
-    secret = totp.unseal(staff.totp_secret_encrypted) if staff else totp.DUMMY
+    found = find(username)
+    checked = passwords.verify(found.password_hash if found else None, password)
+    staff = accounts.hold(Staff, Staff.username, normalised_username(username))
+    secret = totp.secret_of(staff.totp_secret_encrypted if staff else None)
     step = totp.matching_step(secret, code, now, after=staff.totp_last_step if staff else None)
 
-    problems = _problems(staff, is_password_right, step)
-    if not problems and not (staff and accounts.spend_code(staff, step)):
-        problems = ("wrong_or_reused_code",)  # another sign-in spent the same code a moment ago
+    problems = _problems(staff, checked.is_match, step)
+    is_spent = accounts.spend_code(Staff, None if problems else staff, step)
+    if not problems and not is_spent:
+        problems = ("wrong_or_reused_code",)  # only where rows cannot be held (SQLite, the demo)
     if problems:
         _fail(staff, problems, now)
         return None
 
     assert staff is not None
-    accounts.clear_failures(staff)
     staff.last_signed_in_at = now
-    if passwords.needs_rehash(staff.password_hash):
-        staff.password_hash = passwords.hash_password(password)
+    if checked.rehashed:
+        staff.password_hash = checked.rehashed
     record(Event.STAFF_SIGNED_IN, **subject(staff), data={"username": staff.username})
     return staff
 
@@ -215,7 +219,9 @@ def _problems(staff: Staff | None, is_password_right: bool, step: int | None) ->
 
 
 def _fail(staff: Staff | None, problems: tuple[str, ...], now: datetime) -> None:
-    """Audit a failed sign-in and count it against the account, locking it at the limit."""
+    """Count a failed sign-in against the account, locking it at the limit, then audit it."""
+    # Counted (on the row this sign-in holds) before the audit takes its lock: the lock order.
+    failures = accounts.count_failure(Staff, staff, now)
     if staff is None:
         # What was typed is not kept: a password typed into the username box is still a password.
         record(Event.STAFF_SIGN_IN_FAILED, data={"reasons": list(problems)})
@@ -225,7 +231,6 @@ def _fail(staff: Staff | None, problems: tuple[str, ...], now: datetime) -> None
         **subject(staff),
         data={"username": staff.username, "reasons": list(problems)},
     )
-    failures = accounts.count_failure(staff, now)
     if failures is not None:
         record(
             Event.STAFF_LOCKED,

@@ -2,7 +2,7 @@
 
 from argon2 import PasswordHasher
 
-from desk.core.credentials.hashing import Hasher
+from desk.core.credentials.hashing import Checked, Hasher
 
 MIN_LENGTH = 12
 
@@ -30,6 +30,7 @@ def check_password(password_hash: str | None, password: str) -> bool:
     return _hasher.check(password_hash, password)
 
 
-def needs_rehash(password_hash: str) -> bool:
-    """Whether a stored hash was made with other costs than today's."""
-    return _hasher.needs_rehash(password_hash)
+def verify(password_hash: str | None, password: str) -> Checked:
+    """Check a password as `check_password` does, with a hash at today's costs to store in
+    place of one made with others (desk.core.credentials.hashing.Hasher.verify)."""
+    return _hasher.verify(password_hash, password)

@@ -1,7 +1,9 @@
-"""Pages for requests the desk cannot answer: expired form, no access, no such page, too many."""
+"""Pages for requests the desk cannot answer: expired form, no access, no such page, too many,
+or the rate limits' storage unreachable."""
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from werkzeug.exceptions import Forbidden, NotFound, TooManyRequests
 
 
@@ -23,9 +25,16 @@ def too_many(error: TooManyRequests) -> tuple[str, int]:
     return render_template("errors/429.html"), 429
 
 
+def limits_unavailable(error: RedisError) -> tuple[str, int]:
+    """The rate limits cannot be counted (Redis is down): refuse rather than let guesses by."""
+    current_app.logger.error("Rate-limit storage unavailable: %s", type(error).__name__)
+    return render_template("errors/503.html"), 503
+
+
 def register(app: Flask) -> None:
     """Show the desk's own pages for these errors."""
     app.register_error_handler(CSRFError, form_expired)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
     app.register_error_handler(429, too_many)
+    app.register_error_handler(RedisError, limits_unavailable)

@@ -149,6 +149,8 @@ def test_a_supervisor_reviews_a_flagged_call_and_downloads_a_report(
     screenshot(page, "review-4-dashboard")
 
     page.get_by_role("link", name="Audit report").click()
+    # The purposes' own words are free text: in the report only when asked for.
+    page.get_by_label("Include each purpose's own words, as the operator typed them").check()
     screenshot(page, "review-5-report")
     with page.expect_download() as downloading:
         page.get_by_role("button", name="Download CSV").click()

@@ -5,22 +5,48 @@ import logging
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from desk.core.extensions import db
-from desk.dev.simulator import Phone, Twilio
+from desk.dev.simulator import QUEUE_SID, Phone, Twilio
 from ivr import calls, flow
 from ivr.models import Call
 from tests.factories import PHONE, PIN, current_code
+from tests.routes import PLAUSIBLE, Route, route_id, routes
+from tests.stored import row_counts, stored_call
 
-WEBHOOKS = [
-    "/ivr/voice",
-    "/ivr/answer?turn=1",
-    "/ivr/wait",
-    "/ivr/left-queue",
-    "/ivr/status",
-    "/ivr/fallback",
-]
+# Every webhook, walked from the URL map: one added to the blueprint is checked here unasked.
+WEBHOOKS = [route for route in routes() if route.blueprint == "ivr"]
+
+# The query strings the desk puts on the URLs it gives Twilio (ivr/twiml.py, calls.leg_for);
+# a webhook named nowhere here is called without one.
+QUERIES = {
+    "ivr.answer": "turn=1",
+    "ivr.caller_joins": "call={call}",
+    "ivr.operator_joins": "call={call}",
+    "ivr.operator_status": "call={call}",
+}
+
+# Everything a webhook of a waiting call might be sent that would move, join or end the call
+# if the desk believed it.
+EVERYTHING = {
+    "CallStatus": "completed",
+    "CallDuration": "30",
+    "SequenceNumber": "9",
+    "Digits": PIN,
+    "QueueSid": QUEUE_SID,
+    "QueueResult": "hangup",
+    "QueueTime": "20",
+    "QueuePosition": "1",
+    "ErrorCode": "11200",
+    "ErrorUrl": "http://localhost/ivr/voice",
+}
+
+
+def webhook_path(route: Route, call: str = PLAUSIBLE["public_id"]) -> str:
+    """The webhook's path with the query string the desk would give it, for call `call`."""
+    query = QUERIES.get(route.endpoint, "").format(call=call)
+    return f"{route.path}?{query}" if query else route.path
 
 
 def call_count(app: Flask) -> int:
@@ -28,20 +54,63 @@ def call_count(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(Call)) or 0
 
 
-@pytest.mark.parametrize("path", WEBHOOKS)
+def columns(call: Call) -> dict[str, object]:
+    return {column.key: getattr(call, column.key) for column in inspect(Call).column_attrs}
+
+
+def test_every_webhook_twilio_is_pointed_at_is_walked() -> None:
+    """The walk is not empty: it finds the webhooks the desk's TwiML and Twilio's console use."""
+    paths = {webhook_path(route) for route in WEBHOOKS}
+    assert len(WEBHOOKS) >= 10
+    assert {"/ivr/voice", "/ivr/answer?turn=1", "/ivr/wait", "/ivr/left-queue"} <= paths
+    assert {"/ivr/status", "/ivr/fallback", "/ivr/requeue"} <= paths
+    # Twilio is set to POST every webhook, and the simulator signs posts only.
+    assert all(route.method == "POST" for route in WEBHOOKS)
+
+
+@pytest.mark.parametrize("route", WEBHOOKS, ids=route_id)
 def test_unsigned_webhooks_are_refused(
-    app: Flask, client: FlaskClient, twilio: Twilio, path: str
+    app: Flask, client: FlaskClient, twilio: Twilio, route: Route
 ) -> None:
-    response = client.post(path, data=twilio.call(PHONE).params())
+    """A post to any webhook without Twilio's signature is refused, and nothing is stored."""
+    before = row_counts(app)
+    response = client.open(
+        webhook_path(route), method=route.method, data=twilio.call(PHONE).params()
+    )
     assert response.status_code == 403
     assert call_count(app) == 0
+    assert row_counts(app) == before
 
 
-@pytest.mark.parametrize("path", WEBHOOKS)
-def test_forged_signatures_are_refused(client: FlaskClient, twilio: Twilio, path: str) -> None:
+@pytest.mark.parametrize("route", WEBHOOKS, ids=route_id)
+def test_forged_signatures_are_refused(
+    app: Flask, client: FlaskClient, twilio: Twilio, route: Route
+) -> None:
+    """Signed with anything but the desk's auth token, any webhook is refused and stores nothing."""
+    before = row_counts(app)
     params = twilio.call(PHONE).params()
     forged = Twilio(client, "not-the-auth-token")
-    assert forged.post(path, params).status_code == 403
+    assert forged.post(webhook_path(route), params).status_code == 403
+    assert call_count(app) == 0
+    assert row_counts(app) == before
+
+
+@pytest.mark.parametrize("route", WEBHOOKS, ids=route_id)
+def test_unsigned_or_forged_webhooks_leave_a_waiting_call_as_it_was(
+    app: Flask, client: FlaskClient, sam: str, twilio: Twilio, route: Route
+) -> None:
+    """Knowing a waiting call's CallSid and public id is not enough to end, move or join it."""
+    phone = twilio.call(PHONE)
+    phone.dial()
+    phone.verify(sam, PIN, current_code())
+    phone.wait(position=1)
+    waiting = stored_call(app, phone.sid)
+    before = row_counts(app)
+    path, params = webhook_path(route, waiting.public_id), phone.params(**EVERYTHING)
+    assert client.open(path, method=route.method, data=params).status_code == 403
+    assert Twilio(client, "not-the-auth-token").post(path, params).status_code == 403
+    assert row_counts(app) == before
+    assert columns(stored_call(app, phone.sid)) == columns(waiting)
 
 
 def test_a_signature_for_another_url_is_refused(twilio: Twilio) -> None:
@@ -58,9 +127,13 @@ def test_a_signature_over_other_parameters_is_refused(client: FlaskClient, twili
     assert response.status_code == 403
 
 
-def test_without_an_auth_token_every_webhook_is_refused(app: Flask, twilio: Twilio) -> None:
+@pytest.mark.parametrize("route", WEBHOOKS, ids=route_id)
+def test_without_an_auth_token_every_webhook_is_refused(
+    app: Flask, twilio: Twilio, route: Route
+) -> None:
+    """A desk missing its auth token refuses every webhook, even one signed with the old token."""
     app.config["TWILIO_AUTH_TOKEN"] = None
-    assert twilio.post("/ivr/voice", twilio.call(PHONE).params()).status_code == 403
+    assert twilio.post(webhook_path(route), twilio.call(PHONE).params()).status_code == 403
     assert call_count(app) == 0
 
 
@@ -122,17 +195,23 @@ def test_an_answer_for_an_unknown_call_is_told_the_service_is_unavailable(twilio
     assert flow.UNAVAILABLE.encode() in response.data
 
 
-def test_behind_a_trusted_proxy_the_forwarded_url_is_the_one_checked(database_uri: str) -> None:
+def test_behind_a_trusted_proxy_the_public_url_is_the_one_checked(database_uri: str) -> None:
     from desk.app import create_app
     from tests.conftest import TEST_CONFIG
 
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri, "DESK_PROXY_HOPS": 1})
-    proxied = Twilio(
-        app.test_client(), TEST_CONFIG["TWILIO_AUTH_TOKEN"], "https://desk.example.org"
+    public = "https://desk.example.org"
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "DESK_PUBLIC_URL": public,
+            "DESK_PROXY_HOPS": 1,
+        }
     )
+    proxied = Twilio(app.test_client(), TEST_CONFIG["TWILIO_AUTH_TOKEN"], public)
     params = {"AccountSid": "AC" + "0" * 32, "QueuePosition": "2"}
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "desk.example.org"}
-    signature = proxied.signature("https://desk.example.org/ivr/wait", params)
+    signature = proxied.signature(f"{public}/ivr/wait", params)
     response = app.test_client().post(
         "/ivr/wait", data=params, headers={"X-Twilio-Signature": signature, **forwarded}
     )
@@ -140,7 +219,20 @@ def test_behind_a_trusted_proxy_the_forwarded_url_is_the_one_checked(database_ur
     unforwarded = app.test_client().post(
         "/ivr/wait", data=params, headers={"X-Twilio-Signature": signature}
     )
-    assert unforwarded.status_code == 403
+    assert unforwarded.status_code == 200  # the public URL is checked, whatever was forwarded
+    # Someone who can reach the desk and choose the Host header cannot choose the URL checked.
+    spoofed_host = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    forged = proxied.signature("https://evil.example/ivr/wait", params)
+    response = app.test_client().post(
+        "/ivr/wait", data=params, headers={"X-Twilio-Signature": forged, **spoofed_host}
+    )
+    assert response.status_code == 403
+
+
+def test_urls_handed_to_twilio_come_from_the_public_url_not_the_host(app: Flask) -> None:
+    app.config["DESK_PUBLIC_URL"] = "https://desk.example.org"
+    with app.test_request_context("/console/", headers={"Host": "evil.example"}):
+        assert calls.public_url("ivr.requeue") == "https://desk.example.org/ivr/requeue"
 
 
 def test_a_signed_request_without_a_call_sid_hears_the_service_is_unavailable(

@@ -33,7 +33,7 @@ def test_a_verification_clears_a_failure_another_call_counted_meanwhile(
         assert practitioner is not None and practitioner.failed_attempts == 0
         another_call_meanwhile(sam, failed_attempts=Practitioner.failed_attempts + 1)
 
-        verdict = checks.conclude(practitioner, True, pyotp.TOTP(SECRET).at(now), PHONE, now)
+        verdict = checks.conclude(sam, True, pyotp.TOTP(SECRET).at(now), PHONE, now)
         db.session.commit()
 
     assert verdict.outcome == Outcome.VERIFIED
@@ -49,7 +49,7 @@ def test_a_code_another_call_spent_a_moment_ago_is_refused_and_counted(
         assert practitioner is not None and practitioner.totp_last_step is None
         another_call_meanwhile(sam, totp_last_step=pyotp.TOTP(SECRET).timecode(now))
 
-        verdict = checks.conclude(practitioner, True, pyotp.TOTP(SECRET).at(now), PHONE, now)
+        verdict = checks.conclude(sam, True, pyotp.TOTP(SECRET).at(now), PHONE, now)
         db.session.commit()
 
     assert (verdict.outcome, verdict.reasons) == (Outcome.REJECTED, ("wrong_or_reused_code",))

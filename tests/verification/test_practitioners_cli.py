@@ -3,6 +3,7 @@
 import re
 
 import pyotp
+from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
@@ -118,3 +119,18 @@ def test_list_shows_each_practitioner_and_their_state(app: Flask, sam: str) -> N
     assert code == 0
     line = next(line for line in output.splitlines() if line.startswith(sam))
     assert "Sam Field" in line and "active" in line and "+447700900123" in line
+
+
+def test_pin_costs_counts_the_pins_kept_at_an_older_cost(app: Flask) -> None:
+    for n in range(3):
+        assert run(app, *ADD[:3], f"4000000{n}", *ADD[4:])[0] == 0
+    older = PasswordHasher(time_cost=3, memory_cost=4096, parallelism=1).hash("739182")
+    with app.app_context():
+        db.session.get_one(Practitioner, "40000002").pin_hash = older
+        db.session.commit()
+    code, output = run(app, "practitioners", "pin-costs")
+    assert code == 0, output
+    lines = output.splitlines()
+    assert re.fullmatch(r"m=1024,t=1,p=1 +2  \(today's\)", lines[1])
+    assert re.fullmatch(r"m=4096,t=3,p=1 +1", lines[2])
+    assert lines[3].startswith("Kept at another cost: 1.")

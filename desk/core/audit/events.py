@@ -40,6 +40,7 @@ class Event(StrEnum):
     CALL_TAKEN = "call.taken"
     CALL_TAKE_FAILED = "call.take_failed"
     CALL_RELEASED = "call.released"
+    CALL_RELEASE_FAILED = "call.release_failed"
     CALL_IDENTITY_CONFIRMED = "call.identity_confirmed"
     CALL_PURPOSE_RECORDED = "call.purpose_recorded"
     CALL_WRAPPED_UP = "call.wrapped_up"
@@ -50,6 +51,7 @@ class Event(StrEnum):
     RECORD_READ_BACK = "record.read_back"
     RECORD_BROKERED_CONTACT_REQUESTED = "record.brokered_contact_requested"
     # Supervisors' review (review)
+    REVIEW_FLAGS_ASSESSED = "review.flags_assessed"
     REVIEW_PAGE_VIEWED = "review.page_viewed"
     REVIEW_SIGNED_OFF = "review.signed_off"
     REVIEW_SIGN_OFF_REFUSED = "review.sign_off_refused"
@@ -59,3 +61,4 @@ class Event(StrEnum):
     RECORDS_ARCHIVED = "records.archived"
     RECORDS_PURGED = "records.purged"
     AUDIT_SUBJECT_ACCESS = "audit.subject_access"
+    AUDIT_CHECKPOINTED = "audit.checkpointed"

@@ -1,14 +1,30 @@
 """An account that proves itself with a secret and a token code: its failures, lock and codes.
 
-Staff and practitioners are both such accounts (`Credentialed`); the counting, locking and
-code spending below are the one mechanism both use.
+Staff and practitioners are both such accounts (`Credentialed`). Holding, spending, counting
+and locking below are the one mechanism both use.
+
+A verdict on an account (a keypad verification, a staff sign-in) takes its locks in this order
+and no other, each held to the end of its transaction:
+
+1. the account's row, by `hold` (SELECT … FOR UPDATE). This comes first, before anything else
+   the verdict reads or writes, any audit append included;
+2. the calling number's throttle (verification/lockout.py, an advisory lock per number);
+3. the audit chain's lock, taken by each `desk.core.audit.service.record`, last.
+
+An IVR webhook holds its call's row (ivr/calls.py `find`) before all three. Every attempt on an
+account is therefore judged on what the one before it left. Its failure count, lock and the
+spending of its code are decided on the row it holds, and no two attempts wait on each other
+in a circle.
+
+Every statement here runs whether or not the account exists: for an unknown one (None) it
+matches no row. So an unknown account costs the same statements as a known or locked one.
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import LargeBinary, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Integer, LargeBinary, bindparam, case, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from desk.core.extensions import db
 from desk.core.types import UTCDateTime
@@ -33,54 +49,72 @@ class Credentialed:
         return self.locked_at is not None
 
 
-def count_failure(account: Credentialed, now: datetime) -> int | None:
-    """Count a failure against the account; the failure count if this one locked it, else None."""
-    model = type(account)
-    # Increment in SQL so that simultaneous attempts cannot lose a failure between them.
-    failures = db.session.scalar(
-        update(model)
-        .where(model.id == account.id)
-        .values(failed_attempts=model.failed_attempts + 1)
-        .returning(model.failed_attempts)
+A = TypeVar("A", bound=Credentialed)
+
+
+def _key(model: type[Credentialed], account: Credentialed | None) -> Any:
+    # A bound NULL, not `IS NULL`: the statement's text is the same whether or not there is an
+    # account, and `id = NULL` matches no row.
+    return bindparam("account_id", account.id if account else None, type_=model.id.type)
+
+
+def hold(model: type[A], column: InstrumentedAttribute[Any], value: Any) -> A | None:
+    """The account whose `column` is `value`, its row locked to the end of the transaction and
+    read afresh; None, after the same statement, when there is none."""
+    return db.session.scalar(
+        select(model)
+        .where(column == bindparam("held", value, type_=column.type))
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    locked = None
-    if (failures or 0) >= LOCK_AFTER_FAILURES:
-        locked = db.session.scalar(
-            update(model)
-            .where(model.id == account.id, model.locked_at.is_(None))
-            .values(locked_at=now)
-            .returning(model.id)
+
+
+def spend_code(model: type[A], account: A | None, step: int | None) -> bool:
+    """Spend a code's time-step and clear the failures, in one statement; False if there is no
+    account (pass None for a wrong attempt), no step, the account is locked, or the step is
+    not after the last one spent."""
+    spent = db.session.scalar(
+        update(model)
+        .where(
+            model.id == _key(model, account),
+            model.locked_at.is_(None),
+            func.coalesce(model.totp_last_step, -1) < bindparam("step", step, type_=Integer()),
         )
-    db.session.refresh(account)
-    return failures if locked is not None else None
+        .values(totp_last_step=step, failed_attempts=0)
+        .returning(model),
+        execution_options={"populate_existing": True},
+    )
+    return spent is not None
 
 
-def clear_failures(account: Credentialed) -> None:
-    """Reset the consecutive-failure count after a success."""
-    account.failed_attempts = 0
+def count_failure(model: type[A], account: A | None, now: datetime) -> int | None:
+    """Count a failure against the account and lock it at the limit, in one statement; the
+    failure count if this one locked it, else None (and None, after the same statement, for
+    no account)."""
+    was_locked = account is not None and account.is_locked
+    counted = db.session.scalar(
+        update(model)
+        .where(model.id == _key(model, account))
+        .values(
+            failed_attempts=model.failed_attempts + 1,
+            # The row as it was: the failure that brings the count to the limit locks it.
+            locked_at=case(
+                (
+                    model.locked_at.is_(None) & (model.failed_attempts + 1 >= LOCK_AFTER_FAILURES),
+                    bindparam("now", now, type_=UTCDateTime()),
+                ),
+                else_=model.locked_at,
+            ),
+        )
+        .returning(model),
+        execution_options={"populate_existing": True},
+    )
+    if counted is None or was_locked or not counted.is_locked:
+        return None
+    return int(counted.failed_attempts)
 
 
 def unlock(account: Credentialed) -> None:
     """Lift a lock and forget the failures that caused it."""
     account.locked_at = None
     account.failed_attempts = 0
-
-
-def spend_code(account: Credentialed, step: int | None) -> bool:
-    """Mark a code's time-step used; False if there is none, or another attempt spent it first."""
-    if step is None:
-        return False
-    model = type(account)
-    # The row comes back whole and refreshes the account, as another attempt may have counted
-    # a failure meanwhile that this success must clear: one statement, not an UPDATE and a SELECT.
-    spent = db.session.scalar(
-        update(model)
-        .where(
-            model.id == account.id,
-            (model.totp_last_step.is_(None)) | (model.totp_last_step < step),
-        )
-        .values(totp_last_step=step)
-        .returning(model),
-        execution_options={"populate_existing": True},
-    )
-    return spent is not None

@@ -1,10 +1,27 @@
 """Secrets kept only as argon2id hashes, checked in constant shape, rehashed when costs change."""
 
 import secrets
+from dataclasses import dataclass
 from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What checking a secret found: whether it matched, and a hash of it at today's costs."""
+
+    is_match: bool
+    # Made whenever the hash checked was made with other costs, whether or not the secret
+    # matched, so that a right secret takes no longer than a wrong one; stored only on a match.
+    fresh: str | None = None
+
+    @property
+    def rehashed(self) -> str | None:
+        """The hash to store in place of the old one, if the secret matched one made with
+        other costs."""
+        return self.fresh if self.is_match else None
 
 
 class Hasher:
@@ -22,14 +39,25 @@ class Hasher:
         """The hash to store for a secret."""
         return self.argon2.hash(secret)
 
+    def verify(self, stored: str | None, secret: str) -> Checked:
+        """Check the secret against the hash (with none, against the dummy, taking as long),
+        and hash it afresh if the hash checked was made with other costs than these."""
+        against = stored or self.dummy
+        matched: bool
+        try:
+            matched = self.argon2.verify(against, secret)
+        except (VerificationError, InvalidHashError):
+            matched = False
+        fresh = self.hash(secret) if self.needs_rehash(against) else None
+        return Checked(matched and stored is not None, fresh)
+
     def check(self, stored: str | None, secret: str) -> bool:
         """Whether the secret matches the hash; with none, a dummy is checked, taking as long."""
-        try:
-            matched = self.argon2.verify(stored or self.dummy, secret)
-        except (VerificationError, InvalidHashError):
-            return False
-        return matched and stored is not None
+        return self.verify(stored, secret).is_match
 
     def needs_rehash(self, stored: str) -> bool:
-        """Whether a stored hash was made with other costs than these."""
-        return self.argon2.check_needs_rehash(stored)
+        """Whether a stored hash was made with other costs than these (never, if unreadable)."""
+        try:
+            return self.argon2.check_needs_rehash(stored)
+        except InvalidHashError:
+            return False

@@ -40,6 +40,17 @@ def unseal(sealed: bytes) -> str:
     return _fernet().decrypt(sealed).decode()
 
 
+def secret_of(sealed: bytes | None) -> str:
+    """An account's secret, unsealed; with no account, the dummy, unsealed just the same so that
+    the step takes as long."""
+    if sealed is None:
+        # Sealed once per key: a key changed in configuration seals a dummy of its own.
+        dummies = current_app.extensions.setdefault("desk.totp_dummies", {})
+        key = current_app.config["DESK_TOTP_KEY"]
+        sealed = dummies.get(key) or dummies.setdefault(key, seal(DUMMY))
+    return unseal(sealed)
+
+
 def provisioning_uri(secret: str, practitioner_id: str) -> str:
     """The otpauth:// URI that loads the secret into a soft token or a QR code."""
     return pyotp.TOTP(secret).provisioning_uri(

@@ -4,7 +4,7 @@ import threading
 
 from flask import Flask
 
-from desk.console import handling
+from desk.console import taking
 from desk.core.extensions import db
 from desk.core.refusals import Refused
 from desk.core.types import utcnow
@@ -57,9 +57,12 @@ def test_one_of_two_racing_operators_wins_and_the_other_is_told_at_once(
         with app.test_request_context():
             operator = db.session.get(Staff, staff_id)
             try:
-                handling.take_call(operator, public_id, utcnow())
+                # As the console's take: the claim committed, then the REST calls, the outcome.
+                work = taking.take_call(operator, public_id, utcnow())
                 db.session.commit()
-                outcomes[staff_id] = "taken"
+                failed = taking.finish_take(operator, work, work.run(phones), utcnow())
+                db.session.commit()
+                outcomes[staff_id] = failed or "taken"
             except Refused as refusal:
                 db.session.rollback()
                 outcomes[staff_id] = refusal.message

@@ -56,6 +56,8 @@ PRODUCTION = {
     "SECRET_KEY": "k",
     "DESK_TOTP_KEY": Fernet.generate_key().decode(),
     "DATABASE_URL": "postgresql://desk@db.internal/desk",
+    "DESK_PUBLIC_URL": "https://desk.example.org",
+    "DESK_PROXY_HOPS": "1",
 }
 SHARED_COUNTS = {"DESK_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0"}
 
@@ -133,3 +135,26 @@ def test_unreadable_settings_stop_the_desk_starting(
     on_postgresql = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db.internal/desk"}
     with pytest.raises(RuntimeError, match=message):
         create_app({**TEST_CONFIG, **on_postgresql, setting: value})
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"DESK_PUBLIC_URL": ""}, "DESK_PUBLIC_URL must be set to the URL Twilio calls"),
+        ({"DESK_PUBLIC_URL": "http://desk.example.org"}, "must be an https:// URL"),
+        ({"DESK_PROXY_HOPS": ""}, "DESK_PROXY_HOPS must be set"),
+    ],
+)
+def test_production_refuses_to_start_without_its_public_url_and_proxy_count(
+    tmp_path: Path, environ: dict[str, str], message: str
+) -> None:
+    redis = {"DESK_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0"}
+    settings = config.load(str(tmp_path), {**PRODUCTION, **redis, **environ})
+    with pytest.raises(RuntimeError, match=message):
+        config.check(settings)
+
+
+def test_a_development_desk_needs_neither_and_trusts_no_proxy(tmp_path: Path) -> None:
+    settings = config.load(str(tmp_path), {"DESK_ENV": "development"})
+    config.check(settings)
+    assert settings["DESK_PROXY_HOPS"] == 0

@@ -51,10 +51,10 @@ class Reviewer:
         page = f"/review/calls/{public_id}"
         return submit(self.client, page, {"comment": comment}, f"{page}/sign-off")
 
-    def report(self, date_from: str, date_to: str) -> TestResponse:
-        return self.client.get(
-            "/review/report.csv", query_string={"date_from": date_from, "date_to": date_to}
-        )
+    def report(self, date_from: str, date_to: str, with_words: bool = False) -> TestResponse:
+        period = {"date_from": date_from, "date_to": date_to}
+        words = {"with_purpose_words": "y"} if with_words else {}
+        return self.client.get("/review/report.csv", query_string={**period, **words})
 
 
 @pytest.fixture
@@ -111,6 +111,13 @@ def make_call(
     for kind, data in events.items():
         record(kind.replace("__", "."), call_id=call.id, data=data)
     return call
+
+
+def assess(app: Flask) -> str:
+    """Run the scheduled job that works out wrapped-up calls' flags, as cron would; its output."""
+    result = app.test_cli_runner().invoke(args=["review", "assess"])
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def take_and_finish(

@@ -117,3 +117,20 @@ def test_a_call_still_with_its_operator_is_listed_but_cannot_be_signed_off(
     assert "still with its operator" in reviewer.call(console.public_id).text
     assert audit_events(app, "review.signed_off") == []
     assert stored_call(app, phone.sid).practitioner_id == alex
+
+
+def test_every_kind_of_event_about_a_call_has_words_on_the_timeline() -> None:
+    from desk.core.audit.events import Event
+    from desk.review.timeline import DESCRIPTIONS, NOT_SHOWN
+
+    about_calls = [
+        kind
+        for kind in Event
+        if kind.value.split(".")[0] in {"call", "verification", "search", "record"}
+        or kind
+        in {Event.PRACTITIONER_LOCKED, Event.REVIEW_SIGNED_OFF, Event.REVIEW_SIGN_OFF_REFUSED}
+    ]
+    # Recorded without a call to put it on: Twilio spoke of a call the desk does not know.
+    about_calls.remove(Event.CALL_STATUS_FOR_UNKNOWN_CALL)
+    assert len(about_calls) > 20
+    assert [k for k in about_calls if k not in DESCRIPTIONS and k not in NOT_SHOWN] == []

@@ -12,7 +12,7 @@ from desk.core.extensions import db
 from desk.review import charts
 from desk.review.dashboard import typical
 from ivr.models import Call, CallStatus
-from tests.desk.review.conftest import Reviewer, make_call
+from tests.desk.review.conftest import Reviewer, assess, make_call
 from tests.factories import make_staff
 from tests.stored import audit_events
 
@@ -41,6 +41,7 @@ def desk_day(app: Flask, sam: str, alex: str) -> None:
             )
         )
         db.session.commit()
+    assess(app)
 
 
 def chart_section(page: str, title: str) -> str:

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from desk.core.extensions import db
 from desk.staff.models import Role
-from tests.desk.review.conftest import MORNING, Reviewer, listed_calls, make_call
+from tests.desk.review.conftest import MORNING, Reviewer, assess, listed_calls, make_call
 from tests.factories import make_practitioner, make_staff
 from tests.pages import sign_in
 from tests.stored import audit_events
@@ -30,6 +30,7 @@ def calls(app: Flask, sam: str, alex: str) -> dict[str, str]:
         }
         ids = {name: call.public_id for name, call in made.items()}
         db.session.commit()
+    assess(app)
     return ids
 
 
@@ -97,6 +98,8 @@ def test_signed_off_calls_leave_the_not_yet_reviewed_list(
         ({"practitioner": "4000"}, "A practitioner ID is 8 digits."),
         ({"date_from": "2026-03-04", "date_to": "2026-03-01"}, "The end date is before the start"),
         ({"date_from": "yesterday"}, "Not a valid date value."),
+        ({"date_to": "9999-12-31"}, "Give a date between 2000 and"),
+        ({"date_from": "0001-01-01"}, "Give a date between 2000 and"),
     ],
 )
 def test_bad_filters_are_explained_not_ignored(

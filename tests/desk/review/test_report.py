@@ -13,7 +13,7 @@ from sqlalchemy import select
 from desk.core.extensions import db
 from desk.dev.simulator import Twilio
 from desk.records.models import Child
-from desk.review.reports import COLUMNS, safe_cell
+from desk.review.reports import COLUMNS, columns, safe_cell
 from tests.desk.conftest import ALEX_SECRET, Console
 from tests.desk.review.conftest import Reviewer, child_details, child_details_in, take_and_finish
 from tests.pages import submit
@@ -99,9 +99,18 @@ def test_the_report_holds_nothing_about_any_child(
     assert len(child_details_in(text + planted, details)) >= 5
 
 
-def test_a_formula_in_the_purpose_is_defused(downloaded: tuple[str, list[dict[str, str]]]) -> None:
-    _, [row] = downloaded
-    assert row["purpose detail"] == "'" + INJECTION
+def test_the_purposes_own_words_are_left_out_unless_asked_for(
+    app: Flask, downloaded: tuple[str, list[dict[str, str]]], reviewer: Reviewer
+) -> None:
+    text, [row] = downloaded
+    assert "purpose detail" not in row and INJECTION not in text
+    asked = reviewer.report(*around_today(), with_words=True).get_data(as_text=True)
+    [with_words] = list(csv.DictReader(io.StringIO(asked.removeprefix("\ufeff"))))
+    assert asked.splitlines()[0].lstrip("\ufeff") == ",".join(columns(True))
+    # The operator's own words, and a formula in them defused.
+    assert with_words["purpose detail"] == "'" + INJECTION
+    downloads = audit_events(app, "review.report_downloaded")
+    assert [e.data["with_purpose_words"] for e in downloads] == [False, True]
 
 
 @pytest.mark.parametrize(
@@ -117,6 +126,9 @@ def test_a_formula_in_the_purpose_is_defused(downloaded: tuple[str, list[dict[st
         ("|calc", "'|calc"),
         ("%0A", "'%0A"),
         ("\uff1dSUM(A1)", "'\uff1dSUM(A1)"),
+        ("\u200b=1+1", "'\u200b=1+1"),  # a zero-width space first
+        ("\ufeff=1+1", "'\ufeff=1+1"),  # a byte-order mark first
+        ("\u00a0\u2060@SUM(A1)", "'\u00a0\u2060@SUM(A1)"),
         ("Checking a school move", "Checking a school move"),
         ("O'Neill - mother", "O'Neill - mother"),
         (7, 7),
@@ -134,7 +146,12 @@ def test_each_download_is_audited_with_its_period(app: Flask, reviewer: Reviewer
     response.get_data()
     [downloaded] = audit_events(app, "review.report_downloaded")
     assert downloaded.supervisor_id == sue
-    assert downloaded.data == {"from": "2026-03-01", "to": "2026-03-31", "calls": 0}
+    assert downloaded.data == {
+        "from": "2026-03-01",
+        "to": "2026-03-31",
+        "calls": 0,
+        "with_purpose_words": False,
+    }
 
 
 @pytest.mark.parametrize(
@@ -143,6 +160,8 @@ def test_each_download_is_audited_with_its_period(app: Flask, reviewer: Reviewer
         (("", "2026-03-31"), "Give the first day of the period."),
         (("2026-03-31", "2026-03-01"), "The end date is before the start date."),
         (("2025-01-01", "2026-03-31"), "A report covers at most 366 days."),
+        (("9999-12-30", "9999-12-31"), "Give a date between 2000 and"),
+        (("1066-10-14", "1066-10-14"), "Give a date between 2000 and"),
     ],
 )
 def test_a_bad_period_is_explained(

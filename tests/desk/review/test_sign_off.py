@@ -9,10 +9,10 @@ from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.review.models import Review
 from desk.staff.models import Role, Staff
-from tests.desk.review.conftest import Reviewer, make_call
+from tests.desk.review.conftest import Reviewer, assess, make_call
 from tests.factories import make_staff
 from tests.pages import sign_in
-from tests.stored import audit_events
+from tests.stored import audit_events, audit_kinds
 
 
 @pytest.fixture
@@ -27,7 +27,9 @@ def flagged(app: Flask, sam: str, olive: int) -> str:
     with app.app_context():
         call = make_call(sam, olive, purpose="other")
         db.session.commit()
-        return call.public_id
+        public_id = call.public_id
+    assess(app)
+    return public_id
 
 
 def test_signing_off_is_audited_and_shown(
@@ -113,6 +115,7 @@ def test_nor_a_call_they_took_and_returned_to_the_queue(
         record("call.released", call_id=call.id, operator_id=olive)
         db.session.commit()
         public_id = call.public_id
+    assess(app)
     promote(app, olive)
     sign_in(client, username="olive")
     assert "You took this call" in Reviewer(client).call(public_id).text
@@ -137,3 +140,30 @@ def test_opening_a_call_is_audited_against_the_call_and_its_practitioner(
     assert (
         viewed.call_id is not None and viewed.call_id == audit_events(app, "call.taken")[0].call_id
     )
+
+
+def test_a_refused_sign_off_keeps_nothing_but_the_audit_a_refusal_must_leave(
+    app: Flask, flagged: str, olive: int, reviewer: Reviewer, client: FlaskClient
+) -> None:
+    promote(app, olive)
+    sign_in(client, username="olive")
+    token = _token(client)
+    before = audit_kinds(app)
+    own = client.post(
+        f"/review/calls/{flagged}/sign-off", data={"comment": "Ok", "csrf_token": token}
+    )
+    assert own.status_code == 302 and own.location == f"/review/calls/{flagged}"
+    assert audit_kinds(app)[len(before) :] == ["review.sign_off_refused"]
+    with app.app_context():
+        assert db.session.query(Review).one().signed_off_at is None
+
+    reviewer.sign_off(flagged, "Fine.")
+    token = _token(reviewer.client)
+    before = audit_kinds(app)
+    again = reviewer.client.post(
+        f"/review/calls/{flagged}/sign-off", data={"comment": "Fine again.", "csrf_token": token}
+    )
+    assert again.status_code == 302 and again.location == f"/review/calls/{flagged}"
+    assert audit_kinds(app)[len(before) :] == []  # a refusal not audited leaves no trace
+    with app.app_context():
+        assert db.session.query(Review).one().comment == "Fine."

@@ -19,6 +19,7 @@ from tests.desk.staff.conftest import START
 from tests.factories import STAFF_PASSWORD, STAFF_SECRET
 from tests.pages import csrf_token, sign_in, sign_out, staff_code
 from tests.stored import audit_events, stored_staff
+from tests.timing import statements
 
 NOT_RECOGNISED = "Those details were not recognised."
 
@@ -180,6 +181,58 @@ def test_an_unknown_username_costs_one_password_check_like_a_known_one(
     assert len(checks) == 2
     # The stand-in hash costs what a real one does.
     assert checks[0].split("$")[3] == checks[1].split("$")[3] == "m=65536,t=3,p=4"
+
+
+def test_every_failed_sign_in_runs_the_same_statements(
+    app: Flask, client: FlaskClient, olive: int
+) -> None:
+    with app.app_context():
+        engine = db.engine
+        accounts.add_staff("lou", "Lou", "operator", STAFF_PASSWORD, STAFF_SECRET, by="tests")
+        accounts.get("lou").locked_at = utcnow()
+        db.session.commit()
+    sign_in(client, username="nobody-here")  # anything run once per process
+    ran = {}
+    for case, details in {
+        "unknown username": {"username": "nobody-here"},
+        "wrong password": {"password": "plum-kettle-harbour-8"},
+        "wrong code": {"code": wrong_code()},
+        "locked account": {"username": "lou"},
+    }.items():
+        token = csrf_token(client, "/sign-in")
+        form = {"username": "olive", "password": STAFF_PASSWORD, "code": staff_code()}
+        with statements(engine) as ran[case]:
+            response = client.post("/sign-in", data={**form, **details, "csrf_token": token})
+        assert NOT_RECOGNISED in response.text, case
+    assert len({tuple(statements_run) for statements_run in ran.values()}) == 1, ran
+
+
+def test_a_password_kept_at_an_older_cost_is_rehashed_at_sign_in_and_costs_the_same_wrong(
+    app: Flask, client: FlaskClient, olive: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(STAFF_PASSWORD)
+    with app.app_context():
+        db.session.get_one(Staff, olive).password_hash = older
+        db.session.commit()
+    work: list[str] = []
+    verify, hash_ = PasswordHasher.verify, PasswordHasher.hash
+    monkeypatch.setattr(
+        PasswordHasher, "verify", lambda self, h, p: work.append("verify") or verify(self, h, p)
+    )
+    monkeypatch.setattr(
+        PasswordHasher, "hash", lambda self, p, **kw: work.append("hash") or hash_(self, p, **kw)
+    )
+
+    with time_machine.travel(START, tick=False) as traveller:
+        assert NOT_RECOGNISED in sign_in(client, password="plum-kettle-harbour-8").text
+        wrong, work[:] = list(work), []
+        assert stored_staff(app, "olive").password_hash == older
+        traveller.shift(timedelta(seconds=30))
+        assert sign_in(client).status_code == 302
+    assert wrong == work == ["verify", "hash"]  # a wrong password hashes afresh too
+    rehashed = stored_staff(app, "olive").password_hash
+    assert rehashed != older and "m=65536,t=3,p=4" in rehashed
+    assert PasswordHasher().verify(rehashed, STAFF_PASSWORD)
 
 
 def test_five_failures_in_a_row_lock_the_account(

@@ -109,3 +109,53 @@ def test_every_worker_shares_one_count(
     assert guess(first.test_client()) == 200
     assert guess(second.test_client()) == 200
     assert guess(first.test_client()) == 429
+
+
+def test_behind_a_proxy_each_client_has_its_own_count(
+    app: Flask, database_uri: str, in_redis: dict[str, Any]
+) -> None:
+    config = {**TEST_CONFIG, **in_redis, "SQLALCHEMY_DATABASE_URI": database_uri}
+    proxied = create_app({**config, "DESK_PROXY_HOPS": 1, "DESK_SIGN_IN_RATE_LIMIT": "2/minute"})
+
+    def from_address(address: str, forged: str = "") -> FlaskClient:
+        client = proxied.test_client()
+        client.environ_base["REMOTE_ADDR"] = "10.0.0.2"  # every request comes from the proxy
+        # The proxy appends the address it saw; a client may send any value before it.
+        hops = f"{forged}, {address}" if forged else address
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = hops
+        return client
+
+    assert [guess(from_address("198.51.100.1")) for _ in range(2)] == [200, 200]
+    assert guess(from_address("198.51.100.1")) == 429
+    assert guess(from_address("198.51.100.2")) == 200  # another operator is not held back
+    # A forged address before the proxy's own does not buy a fresh count.
+    assert guess(from_address("198.51.100.1", forged="203.0.113.9")) == 429
+
+
+@pytest.fixture
+def redis_down(app: Flask, database_uri: str) -> Flask:
+    """The desk with its rate limits counted in a Redis that does not answer."""
+    return create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "RATELIMIT_ENABLED": True,
+            "DESK_RATE_LIMIT_STORAGE": "redis://127.0.0.1:1/0",
+        }
+    )
+
+
+def test_with_redis_down_signing_in_says_it_is_temporarily_unavailable(redis_down: Flask) -> None:
+    client = redis_down.test_client()
+    details = {"username": "olive", "password": "a-long-password", "code": "123456"}
+    response = submit(client, "/sign-in", details)
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.text
+    assert client.get("/sign-in").status_code == 200
+
+
+def test_with_redis_down_a_caller_hears_the_safe_message(redis_down: Flask) -> None:
+    twilio = Twilio(redis_down.test_client(), TEST_CONFIG["TWILIO_AUTH_TOKEN"])
+    response = twilio.post("/ivr/voice", twilio.call(PHONE).params())
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+    assert flow.UNAVAILABLE.encode() in response.data

@@ -1,7 +1,7 @@
 """database roles: the desk's own role reads and appends to the audit log, and owns nothing
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 
 Run as the role that owns the tables (DESK_MIGRATE_DATABASE_URL), on PostgreSQL this grants the
@@ -21,15 +21,15 @@ one does for audit_events. PUBLIC loses CREATE on schema public (PostgreSQL 15's
 explicit for older servers), so the desk's role cannot create a table or function of its own.
 
 Without DESK_APP_DATABASE_ROLE nothing is granted and a warning says so: set it and run
-`flask db downgrade 0007 && flask db upgrade` (downgrading only takes the grants back).
+`flask db downgrade 0008 && flask db upgrade` (downgrading only takes the grants back).
 """
 
 import logging
 
 from alembic import context, op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,54 @@
+"""Telling outcomes apart as an attacker would: the SQL a request runs, and how long it takes."""
+
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# The test fixture's own savepoints, numbered per connection: not the desk's statements.
+_SAVEPOINT = re.compile(r"^\s*(RELEASE |ROLLBACK TO )?SAVEPOINT ", re.IGNORECASE)
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements (text, not parameters) the engine runs inside the block, in order."""
+    ran: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not _SAVEPOINT.match(statement):
+            ran.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield ran
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def mann_whitney_p(a: list[float], b: list[float]) -> float:
+    """The two-sided p-value of the Mann-Whitney U test that a and b come from one distribution
+    (normal approximation with the tie correction and a continuity correction; fine from about
+    20 samples each)."""
+    n1, n2 = len(a), len(b)
+    pooled = sorted([(value, 0) for value in a] + [(value, 1) for value in b])
+    ranks, ties, i = [0.0] * len(pooled), 0.0, 0
+    while i < len(pooled):
+        j = i
+        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[k] = (i + j) / 2 + 1  # ranks from 1, ties sharing their mean
+        ties += (j - i + 1) ** 3 - (j - i + 1)
+        i = j + 1
+    rank_sum_a = sum(rank for rank, (_, side) in zip(ranks, pooled, strict=True) if side == 0)
+    u = rank_sum_a - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+    if variance == 0:
+        return 1.0
+    z = (abs(u - n1 * n2 / 2) - 0.5) / math.sqrt(variance)
+    return math.erfc(max(z, 0.0) / math.sqrt(2))
