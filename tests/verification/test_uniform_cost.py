@@ -144,9 +144,20 @@ def test_the_code_step_takes_as_long_for_an_unknown_id_as_for_a_known_or_locked_
             db.session.commit()
     unknown = samples.pop("unknown ID")
     for outcome, known in samples.items():
-        # Three comparisons at 1 in 1,000 each: a real difference of a millisecond or more is
-        # found; chance alone fails this about once in 300 runs.
-        assert mann_whitney_p(unknown, known) > 1e-3, (outcome, median(unknown), median(known))
+        # A difference fails the test only if the rank test finds it (three comparisons at 1 in
+        # 1,000 each) and it is big enough to matter: half a millisecond, against the 1.8 ms the
+        # fix closed. A telephone line's own jitter is tens of milliseconds, and a busy shared
+        # machine alone makes differences of a few tenths that the rank test finds.
+        shift = abs(median_seconds(known) - median_seconds(unknown))
+        is_different = mann_whitney_p(unknown, known) < 1e-3 and shift > SMALLEST_LEAK_SECONDS
+        assert not is_different, (outcome, median(unknown), median(known))
+
+
+SMALLEST_LEAK_SECONDS = 0.0005
+
+
+def median_seconds(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 def median(values: list[float]) -> str:
