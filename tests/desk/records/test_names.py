@@ -113,3 +113,28 @@ def test_postcodes_are_written_one_way(raw: str, normalised: str) -> None:
 def test_what_is_not_a_postcode_is_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="not a UK postcode"):
         postcodes.normalise(raw)
+
+
+# Letters Unicode does not decompose into an accented Latin letter: the operator types the
+# ASCII spelling heard on the phone. Known defect (issue "Finding the right child, fast"):
+# these match only exactly today. strict=True makes this fail once they match, so the marker
+# must then be removed.
+@pytest.mark.xfail(strict=True, reason="non-decomposable letters are not transliterated yet")
+@pytest.mark.parametrize(
+    ("written", "heard"),
+    [
+        ("Søren", "Soren"),
+        ("Ægir", "Aegir"),
+        ("Łukasz", "Lukasz"),
+        ("Đorđe", "Dorde"),
+        ("Þóra", "Thora"),
+    ],
+)
+def test_letters_that_are_not_accented_latin_match_their_ascii_spelling(
+    written: str, heard: str
+) -> None:
+    assert phonetic_key(written) == phonetic_key(heard)
+
+
+def test_sharp_s_matches_double_s() -> None:
+    assert name_key("Meißner") == name_key("Meissner")
