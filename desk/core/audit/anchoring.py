@@ -136,6 +136,14 @@ def _newest(kept: Witness, key: Ed25519PublicKey) -> Signed | None:
     return max(signed, key=lambda s: (s.checkpoint.size, s.checkpoint.signed_at), default=None)
 
 
+def newest_checkpoint() -> Signed | None:
+    """The newest checkpoint the witness holds that this desk signed; None if none or unset."""
+    key, kept = verify_key(), witness()
+    if key is None or kept is None:
+        return None
+    return _newest(kept, key)
+
+
 def _configured() -> tuple[Ed25519PrivateKey, Witness]:
     key, kept = signing_key(), witness()
     if key is None or kept is None:

@@ -25,7 +25,8 @@ from tests.stored import row_counts
 PUBLIC_ENDPOINTS = {
     "static": "The stylesheet and scripts every page loads, the sign-in page's included.",
     "home.index": "The front page: says what the desk is and links to sign in; shows no data.",
-    "home.health": "The load balancer's check: says only whether the database answers.",
+    "home.health": "The load balancer's liveness check: says only that the process answers.",
+    "home.ready": "The readiness check: each part's state, no secret and nobody's details.",
     "auth.sign_in": "Where the signed-out are sent: it cannot itself need signing in.",
     "auth.sign_out": "Does nothing for someone not signed in, and must work for any role.",
 }
