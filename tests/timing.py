@@ -6,11 +6,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 # The test fixture's own savepoints, numbered per connection: not the desk's statements.
 _SAVEPOINT = re.compile(r"^\s*(RELEASE |ROLLBACK TO )?SAVEPOINT ", re.IGNORECASE)
+
+
+def argon2_work(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every argon2 verify and hash from now on, in order, as "verify" and "hash"."""
+    work: list[str] = []
+    verify, hash_ = PasswordHasher.verify, PasswordHasher.hash
+    monkeypatch.setattr(
+        PasswordHasher, "verify", lambda self, h, p: work.append("verify") or verify(self, h, p)
+    )
+    monkeypatch.setattr(
+        PasswordHasher, "hash", lambda self, p, **kw: work.append("hash") or hash_(self, p, **kw)
+    )
+    return work
 
 
 @contextmanager

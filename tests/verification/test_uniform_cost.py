@@ -18,7 +18,7 @@ from desk.core.types import utcnow
 from desk.dev.simulator import Phone, Twilio
 from tests.factories import PIN, make_practitioner
 from tests.stored import stored_practitioner
-from tests.timing import mann_whitney_p, statements
+from tests.timing import argon2_work, mann_whitney_p, statements
 from tests.verification.test_concurrent_verdicts import WRONG_PIN, wrong_code
 from verification import pins
 from verification.models import Practitioner
@@ -209,14 +209,7 @@ def test_a_pin_at_an_older_cost_costs_the_same_argon2_work_right_or_wrong(
             update(Practitioner).where(Practitioner.id == sam).values(pin_hash=OLDER.hash(PIN))
         )
         db.session.commit()
-    work: list[str] = []
-    verify, hash_ = PasswordHasher.verify, PasswordHasher.hash
-    monkeypatch.setattr(
-        PasswordHasher, "verify", lambda self, h, p: work.append("verify") or verify(self, h, p)
-    )
-    monkeypatch.setattr(
-        PasswordHasher, "hash", lambda self, p, **kw: work.append("hash") or hash_(self, p, **kw)
-    )
+    work = argon2_work(monkeypatch)
     done = []
     for pin in (WRONG_PIN, PIN):
         phone = twilio.call("+447700933003")

@@ -19,7 +19,7 @@ from tests.desk.staff.conftest import START
 from tests.factories import STAFF_PASSWORD, STAFF_SECRET
 from tests.pages import csrf_token, sign_in, sign_out, staff_code
 from tests.stored import audit_events, stored_staff
-from tests.timing import statements
+from tests.timing import argon2_work, statements
 
 NOT_RECOGNISED = "Those details were not recognised."
 
@@ -214,14 +214,7 @@ def test_a_password_kept_at_an_older_cost_is_rehashed_at_sign_in_and_costs_the_s
     with app.app_context():
         db.session.get_one(Staff, olive).password_hash = older
         db.session.commit()
-    work: list[str] = []
-    verify, hash_ = PasswordHasher.verify, PasswordHasher.hash
-    monkeypatch.setattr(
-        PasswordHasher, "verify", lambda self, h, p: work.append("verify") or verify(self, h, p)
-    )
-    monkeypatch.setattr(
-        PasswordHasher, "hash", lambda self, p, **kw: work.append("hash") or hash_(self, p, **kw)
-    )
+    work = argon2_work(monkeypatch)
 
     with time_machine.travel(START, tick=False) as traveller:
         assert NOT_RECOGNISED in sign_in(client, password="plum-kettle-harbour-8").text
