@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from desk.console import purging
 from desk.console.views import bp as console_bp
 from desk.core import config as desk_config
-from desk.core import sqlite
+from desk.core import logs, sqlite
 from desk.core.audit.cli import audit_cli
 from desk.core.extensions import csrf, db, login_manager, migrate
 from desk.records.cli import records_cli
@@ -21,7 +21,7 @@ from desk.review.views import bp as review_bp
 from desk.staff.accounts import signed_in_staff
 from desk.staff.cli import staff_cli
 from desk.staff.views import bp as auth_bp
-from desk.web import errors, limits, security
+from desk.web import errors, limits, requestlog, security
 from desk.web.home import bp as home_bp
 from ivr.views import bp as ivr_bp
 from verification.cli import practitioners_cli
@@ -69,8 +69,9 @@ def is_local(app: Flask) -> bool:
 
 
 def configure_logging(app: Flask) -> None:
-    if not app.debug:
-        app.logger.setLevel(logging.INFO)
+    # JSON lines on standard error, each with its request's id and call (desk.core.logs).
+    logs.configure(logging.DEBUG if app.debug else logging.INFO)
+    requestlog.register(app)
 
 
 def register_proxy(app: Flask) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
-from desk.core import hours
+from desk.core import hours, logs, metrics
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
@@ -28,7 +28,9 @@ def find(sid: str) -> Call | None:
     """The call with this CallSid, locked for this transaction where the database can."""
     if not sid:
         return None
-    return db.session.scalar(select(Call).where(Call.sid == sid).with_for_update())
+    call = db.session.scalar(select(Call).where(Call.sid == sid).with_for_update())
+    logs.about_call(call.public_id if call else None)
+    return call
 
 
 def arrive(sid: str, raw_from: str | None, now: datetime) -> str:
@@ -308,3 +310,4 @@ def update_status(
         practitioner_id=call.practitioner_id,
         data={"status": call.status.value, "twilio_status": status, "duration_seconds": duration},
     )
+    metrics.call_ended(call.status.value)

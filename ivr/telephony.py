@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import current_app
+from desk.core import metrics
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
@@ -62,7 +63,7 @@ class TwilioTelephony:
         self.desk_number = desk_number
 
     def connect_caller(self, leg: Leg) -> None:
-        with _translated():
+        with _translated("connect_caller"):
             if leg.queue_sid:
                 self.client.queues(leg.queue_sid).members(leg.call_sid).update(
                     url=leg.caller_url, method="POST"
@@ -72,7 +73,7 @@ class TwilioTelephony:
                 self.client.calls(leg.call_sid).update(url=leg.caller_url, method="POST")
 
     def dial_operator(self, leg: Leg, operator_leg: str) -> str:
-        with _translated():
+        with _translated("dial_operator"):
             created = self.client.calls.create(
                 to=operator_leg,
                 from_=self.desk_number,
@@ -85,24 +86,28 @@ class TwilioTelephony:
         return str(created.sid)
 
     def requeue_caller(self, leg: Leg, queue_url: str) -> None:
-        with _translated():
+        with _translated("requeue_caller"):
             self.client.calls(leg.call_sid).update(url=queue_url, method="POST")
 
     def hang_up(self, call_sid: str) -> None:
-        with _translated():
+        with _translated("hang_up"):
             self.client.calls(call_sid).update(status="completed")
 
 
 @contextmanager
-def _translated() -> Iterator[None]:
-    """Turn the SDK's exceptions into the desk's, telling a vanished caller apart."""
+def _translated(request: str) -> Iterator[None]:
+    """Turn the SDK's exceptions into the desk's, telling a vanished caller apart, and count
+    them by `request` (the adapter's method)."""
     try:
         yield
     except TwilioRestException as error:
         if error.code in CALLER_GONE_CODES:
+            metrics.twilio_error(request, "caller_gone")
             raise CallerGone(f"Twilio {error.code}: the caller has left the line") from error
+        metrics.twilio_error(request, "refused")
         raise TelephonyError(f"Twilio refused the request ({error.status} {error.code})") from error
     except (TwilioException, OSError) as error:  # requests' errors are OSErrors
+        metrics.twilio_error(request, "unreachable")
         raise TelephonyError("Twilio could not be reached") from error
 
 

@@ -1,10 +1,11 @@
-"""The desk's front page, and the checks a load balancer and a monitor poll."""
+"""The desk's front page, and what a load balancer and a monitor poll (health, metrics)."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, render_template
 
+from desk.core import metrics
 from desk.core.extensions import db
 from desk.core.types import utcnow
-from desk.web import readiness
+from desk.web import readiness, scrape
 
 bp = Blueprint("home", __name__)
 
@@ -28,3 +29,11 @@ def ready() -> tuple[dict[str, object], int]:
     return {"status": "ready" if is_ready else "not ready", "checks": checks}, (
         200 if is_ready else 503
     )
+
+
+@bp.get("/metrics")
+def prometheus() -> Response:
+    """Prometheus' scrape: for this machine's own scraper only, never through the proxy."""
+    if not scrape.is_local():
+        abort(404)
+    return Response(metrics.exposition(scrape.gauges(utcnow())), content_type=metrics.CONTENT_TYPE)

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import LargeBinary, bindparam, select, text
 from sqlalchemy.orm import make_transient_to_detached
 
+from desk.core import metrics
 from desk.core.audit.chain import GENESIS, canonical_data, hashed_after_prev_hash, row_hash
 from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
@@ -52,10 +53,11 @@ def record(
         supervisor_id=supervisor_id,
         data=dict(data or {}),
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        _append_in_database(event)
-    else:
-        _append_here(event)
+    with metrics.audit_append(kind):
+        if db.session.get_bind().dialect.name == "postgresql":
+            _append_in_database(event)
+        else:
+            _append_here(event)
     return event
 
 

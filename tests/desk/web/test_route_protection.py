@@ -27,6 +27,8 @@ PUBLIC_ENDPOINTS = {
     "home.index": "The front page: says what the desk is and links to sign in; shows no data.",
     "home.health": "The load balancer's liveness check: says only that the process answers.",
     "home.ready": "The readiness check: each part's state, no secret and nobody's details.",
+    "home.prometheus": "Prometheus' scrape: counts with no identifier, and answered only to "
+    "loopback connections that did not come through the proxy (404 to everyone else).",
     "auth.sign_in": "Where the signed-out are sent: it cannot itself need signing in.",
     "auth.sign_out": "Does nothing for someone not signed in, and must work for any role.",
 }
