@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import current_app
-from desk.core import metrics
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+from desk.core import metrics
 
 # Twilio error codes that mean the caller's leg is no longer there to be moved.
 CALLER_GONE_CODES = {20404, 21220}
