@@ -86,7 +86,11 @@ def load(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict[st
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, "pool_pre_ping": True}
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    config["SESSION_COOKIE_SECURE"] = config["DESK_ENV"] != "development"
+    # Plain-HTTP cookies only for a development desk that is itself on plain HTTP: one served
+    # at an https:// address (behind a proxy, as tests/topology runs it) marks them Secure.
+    config["SESSION_COOKIE_SECURE"] = config["DESK_ENV"] != "development" or str(
+        config["DESK_PUBLIC_URL"] or ""
+    ).startswith("https://")
     # No session lasts longer, so neither need its cookie. The browser may ignore a cookie's
     # expiry, so the limits themselves are enforced on the server, by desk.staff.sessions.
     config["PERMANENT_SESSION_LIFETIME"] = SIGNED_IN_LIMIT

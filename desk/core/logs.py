@@ -66,11 +66,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler to whatever sys.stderr is at each record (a test runner swaps it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure(level: int = logging.INFO) -> None:
-    """Send every logger's records to standard error as JSON lines (gunicorn's and ours)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    handler.set_name("desk-json")
+    """Send every logger's records to standard error as JSON lines, once.
+
+    Under gunicorn, deploy/gunicorn.conf.py has already given the root logger a JSON handler
+    (for gunicorn's own lines too): a second would write every line twice.
+    """
     root = logging.getLogger()
-    root.handlers = [h for h in root.handlers if h.get_name() != "desk-json"] + [handler]
     root.setLevel(level)
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        return
+    handler = StderrHandler()
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)

@@ -38,6 +38,9 @@ class Operator:
         r = self.session.post(
             self.base + path,
             data={**data, "csrf_token": token},
+            # As a browser sends it: over HTTPS, Flask-WTF refuses a post without a same-origin
+            # Referer (the form's own page will do; every check is of its origin).
+            headers={"Referer": self.base + path},
             allow_redirects=False,
             timeout=REQUEST_TIMEOUT,
         )

@@ -102,6 +102,10 @@ def test_only_development_sends_the_cookie_over_plain_http(tmp_path: Path) -> No
     development = config.load(str(tmp_path), {"DESK_ENV": "development"})
     assert production["SESSION_COOKIE_SECURE"] is True
     assert development["SESSION_COOKIE_SECURE"] is False
+    behind_tls = config.load(
+        str(tmp_path), {"DESK_ENV": "development", "DESK_PUBLIC_URL": "https://localhost:8443"}
+    )
+    assert behind_tls["SESSION_COOKIE_SECURE"] is True
     for loaded in (production, development):
         assert loaded["SESSION_COOKIE_HTTPONLY"] is True
         assert loaded["SESSION_COOKIE_SAMESITE"] == "Lax"
