@@ -111,40 +111,19 @@ def write_nginx(prefix: Path, values: Mapping[str, str]) -> None:
     (prefix / "nginx.conf").write_text(nginx_conf(prefix, prefix / "desk.conf"))
 
 
-@contextmanager
-def nginx(prefix: Path, values: Mapping[str, str], health_url: str, ca: Path) -> Iterator[None]:
-    write_nginx(prefix, values)
-    checked = nginx_test(prefix)
-    if checked.returncode != 0:
-        raise RuntimeError(f"nginx -t failed:\n{checked.stderr}")
-    with _running(
-        [str(NGINX), "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
-        os.environ,
-        prefix / "error.log",
-        health_url,
-        ca,
-        stop=signal.SIGQUIT,  # graceful: finish the requests under way
-    ):
-        yield
+def nginx_command(prefix: Path) -> list[str]:
+    return [str(NGINX), "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"]
 
 
-@contextmanager
-def gunicorn(environ: Mapping[str, str], port: int, workers: int, log: Path) -> Iterator[Server]:
-    url = f"http://127.0.0.1:{port}"
-    environ = {
+def gunicorn_environment(
+    environ: Mapping[str, str], port: int, workers: int, log: Path
+) -> dict[str, str]:
+    """A server's settings: its port and workers as GUNICORN_CMD_ARGS, its metrics' folder."""
+    return {
         **environ,
         "GUNICORN_CMD_ARGS": f"--bind=127.0.0.1:{port} --workers={workers}",
         "PROMETHEUS_MULTIPROC_DIR": str(log.with_suffix(".metrics")),
     }
-    with _running(
-        [str(BIN / "gunicorn"), f"--config={GUNICORN_CONF}", "wsgi:app"],
-        environ,
-        log,
-        url + "/healthz",
-        None,
-        stop=signal.SIGINT,
-    ):
-        yield Server(url, log)
 
 
 def environment(uri: str, public_url: str) -> dict[str, str]:
@@ -176,21 +155,56 @@ def production(uri: str, servers: int = 2, workers: int = 2) -> Iterator[Stack]:
         environ = environment(uri, public_url)
         ports = [free_port() for _ in range(servers)]
         started = [
-            stack.enter_context(gunicorn(environ, port, workers, folder / f"server-{n}.log"))
+            Server(f"http://127.0.0.1:{port}", folder / f"server-{n}.log")
             for n, port in enumerate(ports)
         ]
-        values = {
-            "SERVER_NAME": "localhost",
-            "PUBLIC_URL": public_url,
-            "HTTP_LISTEN": f"127.0.0.1:{http_port}",
-            "HTTPS_LISTEN": f"127.0.0.1:{https_port}",
-            "CERTIFICATE": str(certificate),
-            "CERTIFICATE_KEY": str(key),
-            "APP_SERVERS": "\n    ".join(
-                f"server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports
-            ),
-        }
-        stack.enter_context(nginx(folder, values, public_url + "/healthz", certificate))
+        # Both servers start at once, and stop at once.
+        stack.enter_context(
+            _running(
+                [
+                    (
+                        [str(BIN / "gunicorn"), f"--config={GUNICORN_CONF}", "wsgi:app"],
+                        gunicorn_environment(environ, port, workers, server.log),
+                        server.log,
+                        server.url + "/healthz",
+                    )
+                    for port, server in zip(ports, started, strict=True)
+                ],
+                ca=None,
+                stop=signal.SIGINT,  # quick: whoever started them is done with them
+            )
+        )
+        write_nginx(
+            folder,
+            {
+                "SERVER_NAME": "localhost",
+                "PUBLIC_URL": public_url,
+                "HTTP_LISTEN": f"127.0.0.1:{http_port}",
+                "HTTPS_LISTEN": f"127.0.0.1:{https_port}",
+                "CERTIFICATE": str(certificate),
+                "CERTIFICATE_KEY": str(key),
+                "APP_SERVERS": "\n    ".join(
+                    f"server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports
+                ),
+            },
+        )
+        checked = nginx_test(folder)
+        if checked.returncode != 0:
+            raise RuntimeError(f"nginx -t failed:\n{checked.stderr}")
+        stack.enter_context(
+            _running(
+                [
+                    (
+                        nginx_command(folder),
+                        os.environ,
+                        folder / "error.log",
+                        public_url + "/healthz",
+                    )
+                ],
+                ca=certificate,
+                stop=signal.SIGQUIT,  # graceful: the requests under way finish
+            )
+        )
         yield Stack(
             public_url,
             f"http://localhost:{http_port}",
@@ -200,38 +214,44 @@ def production(uri: str, servers: int = 2, workers: int = 2) -> Iterator[Stack]:
         )
 
 
+Command = tuple[list[str], Mapping[str, str], Path, str]
+
+
 @contextmanager
-def _running(
-    command: list[str],
-    environ: Mapping[str, str],
-    log: Path,
-    health_url: str,
-    ca: Path | None,
-    stop: signal.Signals,
-) -> Iterator[None]:
-    """Run `command` until the block ends: started once `health_url` answers 200."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603  # nosec B603 - the caller's fixed arguments
-            command, cwd=ROOT, env=dict(environ), stdout=subprocess.DEVNULL, stderr=out
-        )
+def _running(commands: list[Command], ca: Path | None, stop: signal.Signals) -> Iterator[None]:
+    """Run each (command, environment, log, health URL) until the block ends: all started at
+    once, and the block entered once every health URL answers 200; all stopped at once."""
+    processes: list[subprocess.Popen[bytes]] = []
     try:
+        for command, environ, log, _ in commands:
+            with log.open("ab") as out:
+                processes.append(
+                    subprocess.Popen(  # noqa: S603  # nosec B603 - the caller's fixed arguments
+                        command, cwd=ROOT, env=dict(environ), stdout=subprocess.DEVNULL, stderr=out
+                    )
+                )
         began = time.monotonic()
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} exited {process.returncode}:\n{log.read_text()}")
-            try:
-                if requests.get(health_url, timeout=2, verify=str(ca) if ca else True).ok:
-                    break
-            except requests.RequestException:
-                pass  # not listening yet
-            if time.monotonic() - began > STARTUP_SECONDS:
-                raise RuntimeError(f"{command[0]} did not start in {STARTUP_SECONDS} s")
-            time.sleep(0.2)
+        for process, (command, _, log, health_url) in zip(processes, commands, strict=True):
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"{command[0]} exited {process.returncode}:\n{log.read_text()}"
+                    )
+                try:
+                    if requests.get(health_url, timeout=2, verify=str(ca) if ca else True).ok:
+                        break
+                except requests.RequestException:
+                    pass  # not listening yet
+                if time.monotonic() - began > STARTUP_SECONDS:
+                    raise RuntimeError(f"{command[0]} did not start in {STARTUP_SECONDS} s")
+                time.sleep(0.2)
         yield
     finally:
-        process.send_signal(stop)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        for process in processes:
+            process.send_signal(stop)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
