@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 DEV = DESK_ENV=development
 
-.PHONY: demo test lint install chromium vendor
+.PHONY: demo test lint install chromium nginx vendor
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,18 @@ demo: install
 	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 ## Lint, type-check and run the whole test suite against PostgreSQL (and Chromium)
-test: install lint chromium
+test: install lint chromium nginx
 	$(BIN)/pytest
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# The topology test (tests/topology) runs Debian's nginx as its own process, on high ports.
+nginx:
+	@test -x /usr/sbin/nginx || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
 
 lint: install
 	$(BIN)/ruff check .
