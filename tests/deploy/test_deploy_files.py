@@ -30,9 +30,11 @@ UNITS = DEPLOY / "systemd"
 INSTALLED_BIN = "/opt/desk/venv/bin/"
 
 
-def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments
-        command, capture_output=True, text=True, timeout=120, check=False, **kwargs
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
     )
 
 
@@ -101,7 +103,7 @@ def test_the_systemd_units_pass_systemds_own_verifier() -> None:
 
 def exec_start(unit: str) -> list[str]:
     [line] = re.findall(r"^ExecStart=(.+)$", (UNITS / unit).read_text(), flags=re.MULTILINE)
-    return line.split()
+    return str(line).split()
 
 
 def test_the_app_unit_runs_gunicorn_with_the_deployed_configuration() -> None:
