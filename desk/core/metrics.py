@@ -80,7 +80,7 @@ def audit_append(kind: Event) -> Iterator[None]:
     began = perf_counter()
     yield
     AUDIT_APPEND.observe(perf_counter() - began)
-    AUDIT_EVENTS.labels(kind=kind.value).inc()
+    AUDIT_EVENTS.labels(kind=str(kind)).inc()
     if kind in _BY_KIND:
         counter, label = _BY_KIND[kind]
         counter.labels(label).inc()

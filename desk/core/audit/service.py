@@ -1,5 +1,6 @@
 """The one way anything is written to the audit log."""
 
+import logging
 from typing import Any
 
 from sqlalchemy import LargeBinary, bindparam, select, text
@@ -11,6 +12,10 @@ from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
 from desk.core.types import UTCDateTime, utcnow
+
+# Each event is a notable one for the logs too: its kind only (the request's id and call are
+# added by desk.core.logs), never its data or subjects, which the audit log alone keeps.
+log = logging.getLogger("desk.audit")
 
 # Any constant will do: it names the lock that serialises appends to the chain.
 CHAIN_LOCK = 0x6D61645F61756474
@@ -58,6 +63,7 @@ def record(
             _append_in_database(event)
         else:
             _append_here(event)
+    log.info("audit event", extra={"kind": str(kind)})
     return event
 
 
