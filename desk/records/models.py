@@ -76,8 +76,8 @@ class Child(Model):
     given_names: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
     # Keys of the first given name and the current family name (see desk.records.names),
-    # written by the importer. Searches use the copies in child_names; the family key here
-    # ranks exact matches first.
+    # written by the importer. Searches use the copies in child_names, which also hold the
+    # alternate sound keys; the family key here ranks exact matches first.
     given_key: Mapped[str] = mapped_column(String(200))
     given_phonetic: Mapped[str] = mapped_column(String(200))
     family_key: Mapped[str] = mapped_column(String(200))

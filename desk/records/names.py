@@ -21,9 +21,11 @@ Double Metaphone, not Metaphone, NYSIIS or Soundex, because it was measured to b
 British and Irish names (tests/desk/records/name_variants.csv; the figures are in
 docs/performance.md): it codes the silent letters and doubled consonants of English spelling
 (Thomson/Tomson, Stephenson/Stevenson, Vaughan/Vaughn, Rees/Rhys), Mac and Mc alike, and "ch"
-and "ck" both ways, while keeping every pair of different names in the test set apart that
-Metaphone kept apart. Soundex finds more pairs but joins Stevens to Stevenson and Roberts to
-Robertson, because it keeps only the first four sounds.
+both ways; with the table it found 99% of the test set's pairs (Metaphone 76%) and joined none
+of its different names. Soundex finds more pairs than Double Metaphone alone but joins Stevens
+to Stevenson and Roberts to Robertson, because it keeps only the first four sounds. The price,
+also measured there: a search by family name and date of birth finds a little more (Jones
+with Owens, Hall with Howell), so "too many to list" is somewhat more common.
 
 The promise: because every key is computed from the exact key, two names with one exact key
 always share their sound keys, so a sound match includes the exact match and the search asks
