@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, orm
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, orm, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.core.extensions import Model
@@ -76,8 +76,8 @@ class Child(Model):
     given_names: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
     # Keys of the first given name and the current family name (see desk.records.names),
-    # written by the importer. Searches use the copies in child_names; the family key here
-    # ranks exact matches first.
+    # written by the importer. Searches use the copies in child_names, which also hold the
+    # alternate sound keys; the family key here ranks exact matches first.
     given_key: Mapped[str] = mapped_column(String(200))
     given_phonetic: Mapped[str] = mapped_column(String(200))
     family_key: Mapped[str] = mapped_column(String(200))
@@ -126,15 +126,27 @@ class ChildName(Model):
     """
 
     __tablename__ = "child_names"
-    # A sound match includes the exact match (see desk.records.names), so these two indexes
-    # answer both search forms that name a child.
+    # A sound match includes the exact match (see desk.records.names), so these indexes answer
+    # both search forms that name a child: a search asks for rows whose primary or alternate
+    # family key is one of its own, one index each (a bitmap OR). Most names have no alternate,
+    # so its indexes hold only the rows that have one. The given name is checked on the few
+    # rows a family name and postcode leave.
     __table_args__ = (
         Index("ix_child_names_phonetic_birth", "family_phonetic", "date_of_birth"),
         Index(
-            "ix_child_names_phonetic_given_postcode",
-            "family_phonetic",
-            "given_phonetic",
+            "ix_child_names_alternate_birth",
+            "family_phonetic_alt",
+            "date_of_birth",
+            postgresql_where=text("family_phonetic_alt IS NOT NULL"),
+            sqlite_where=text("family_phonetic_alt IS NOT NULL"),
+        ),
+        Index("ix_child_names_phonetic_postcode", "family_phonetic", "postcode_compact"),
+        Index(
+            "ix_child_names_alternate_postcode",
+            "family_phonetic_alt",
             "postcode_compact",
+            postgresql_where=text("family_phonetic_alt IS NOT NULL"),
+            sqlite_where=text("family_phonetic_alt IS NOT NULL"),
         ),
     )
 
@@ -143,8 +155,10 @@ class ChildName(Model):
     family_name: Mapped[str] = mapped_column(String(200))
     family_key: Mapped[str] = mapped_column(String(200))
     family_phonetic: Mapped[str] = mapped_column(String(200))
+    family_phonetic_alt: Mapped[str | None] = mapped_column(String(200))
     is_former: Mapped[bool] = mapped_column(default=False)
     given_phonetic: Mapped[str] = mapped_column(String(200))
+    given_phonetic_alt: Mapped[str | None] = mapped_column(String(200))
     date_of_birth: Mapped[date]
     postcode_compact: Mapped[str | None] = mapped_column(String(7))
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from desk.core.extensions import db
 from desk.records import contactpoint, postcodes
@@ -23,7 +24,7 @@ from desk.records.names import (
     has_only_name_characters,
     letter_count,
     name_key,
-    phonetic_key,
+    sound_keys,
 )
 
 MAX_MATCHES = 10
@@ -181,11 +182,13 @@ def _conditions(form: SearchMethod, criteria: Criteria, today: date) -> list[Col
         return [Child.contactpoint_id == _compact_number(criteria.contactpoint_number), *live]
     # A sound match includes the exact match (desk.records.names), so one index answers both.
     names = select(ChildName.child_id).where(
-        ChildName.family_phonetic == phonetic_key(criteria.family_name)
+        _sounds_like(ChildName.family_phonetic, ChildName.family_phonetic_alt, criteria.family_name)
     )
     given = first_given_name(criteria.given_name)
     if given:
-        names = names.where(ChildName.given_phonetic == phonetic_key(given))
+        names = names.where(
+            _sounds_like(ChildName.given_phonetic, ChildName.given_phonetic_alt, given)
+        )
     if form is SearchMethod.NAME_AND_DATE_OF_BIRTH:
         names = names.where(ChildName.date_of_birth == criteria.date_of_birth)
         gender = criteria.gender.strip()
@@ -194,6 +197,16 @@ def _conditions(form: SearchMethod, criteria: Criteria, today: date) -> list[Col
     # answer is the same as for no child at all.
     names = names.where(ChildName.postcode_compact == postcodes.compact(criteria.postcode))
     return [Child.id.in_(names), Child.is_shielded.is_(False), *live]
+
+
+def _sounds_like(
+    primary: InstrumentedAttribute[str],
+    alternate: InstrumentedAttribute[str | None],
+    name: str,
+) -> ColumnElement[bool]:
+    """Rows whose primary or alternate key is either of the name's (desk.records.names)."""
+    keys = [key for key in sound_keys(name) if key]
+    return or_(primary.in_(keys), alternate.in_(keys))
 
 
 def _check_name(label: str, name: str) -> None:

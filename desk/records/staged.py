@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 from desk.records import postcodes
 from desk.records.models import Child, ChildName, Contact
-from desk.records.names import first_given_name, name_key, phonetic_key
+from desk.records.names import alternate_key, first_given_name, name_key, phonetic_key
 from desk.records.parse import ChildEntry
 
 # The columns an import sets, staged under the same names and merged as they are.
@@ -43,8 +43,10 @@ NAME_COLUMNS = (
     "family_name",
     "family_key",
     "family_phonetic",
+    "family_phonetic_alt",
     "is_former",
     "given_phonetic",
+    "given_phonetic_alt",
     "date_of_birth",
     "postcode_compact",
 )
@@ -151,7 +153,13 @@ def child_row(entry: ChildEntry, drawn: str | None) -> tuple[object, ...]:
 
 def name_rows(entry: ChildEntry, child: tuple[object, ...]) -> Iterator[tuple[object, ...]]:
     """The family names a child is found by: the current one, then former ones not the same."""
-    paired = (child[GIVEN_PHONETIC], entry.date_of_birth, child[POSTCODE_COMPACT])
+    given = first_given_name(entry.given_names)
+    paired = (
+        child[GIVEN_PHONETIC],
+        alternate_key(given),
+        entry.date_of_birth,
+        child[POSTCODE_COMPACT],
+    )
     seen: set[str] = set()
     family_names = ((entry.family_name, False), *((n, True) for n in entry.former_family_names))
     for position, (family_name, is_former) in enumerate(family_names):
@@ -164,6 +172,7 @@ def name_rows(entry: ChildEntry, child: tuple[object, ...]) -> Iterator[tuple[ob
                 family_name,
                 key,
                 phonetic_key(family_name),
+                alternate_key(family_name),
                 is_former,
                 *paired,
             )
