@@ -153,6 +153,16 @@ class Http:
         return Answer(r.status_code, mimetype, r.content)
 
 
+def descendants(pid: int) -> list[int]:
+    """The process and every process below it (its workers, theirs...)."""
+    parents = {child: _parent(child) for child in _pids()}
+    found, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
 def _pids() -> Iterator[int]:
     return (int(entry) for entry in os.listdir("/proc") if entry.isdigit())
 

@@ -11,7 +11,8 @@ REST API, rate limits off since one machine plays every caller. The same calls a
 floor (bench/ivr/floor.py): a bare Flask endpoint answering fixed TwiML under the same gunicorn
 settings. Both are served at once and take turns, slice by slice (`--rounds`), so that other
 work on a shared machine falls on both alike. Flat out by default; `--rate` paces requests open
-loop and times each from when it fell due. Callers are seeded once in the database `bench_ivr` and reused; `--fresh` remakes it.
+loop and times each from when it fell due. Callers are seeded once in the database `bench_ivr`
+and reused; `--fresh` remakes it.
 
 Targets (issue 6), on a 2-core machine at 100 requests a second: every step that hashes nothing
 answers within 25 ms at the 99th percentile and (issue 19) within 2x the floor's median; the PIN

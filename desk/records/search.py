@@ -6,8 +6,7 @@ Only queries: the console service that calls `search` audits every match and com
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
 
@@ -179,7 +178,9 @@ class Found(Protocol):
 F = TypeVar("F", bound=Found)
 
 
-def found_rows(form: SearchMethod, criteria: Criteria, today: date) -> Select[Any]:
+def found_rows(
+    form: SearchMethod, criteria: Criteria, today: date
+) -> Select[int, str, str, str, str]:
     """The search as a Core query of the few columns a lookup records, not whole children.
 
     At most MAX_MATCHES + 1 rows: one more than may be listed says there are too many. For a

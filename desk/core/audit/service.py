@@ -60,7 +60,7 @@ def record(
 
 
 def append_parameters(
-    kind: Event,
+    kind: str,
     *,
     call_id: int | None = None,
     practitioner_id: str | None = None,
