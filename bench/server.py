@@ -21,7 +21,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 240  # a shared machine can take minutes to start 4 workers
 
 
 @dataclass(frozen=True)
