@@ -30,7 +30,8 @@ class Query:
 
     criteria: Criteria
     child_id: int
-    statements: Sequence[Statement] = ()
+    statements: Sequence[Statement] = ()  # the search's own
+    own_statements: Sequence[Statement] = ()  # every one a whole lookup sent
     is_listed: bool = False  # the child is among the results
     is_too_many: bool = False
 

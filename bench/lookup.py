@@ -11,12 +11,16 @@ results are what callers get, and warm: every query has run once before it is ti
   request makes them: inside a call the operator has taken, identity confirmed and purpose
   recorded, with a fresh session each time as each request has. A call is wrapped up and the
   next taken when it reaches DESK_SEARCHES_PER_CALL.
-- SQL: the statements SQLAlchemy sent for that search, sent again through psycopg with the same
-  parameters: the floor under the lookup. A lookup also writes its audit row and the search it
-  made, and commits: "x own SQL" sets the lookup against all of its own statements and commit,
-  which shows what the desk's Python adds.
+- own SQL: every statement a whole lookup for that search sent (captured from one made while
+  warming up), sent again straight through psycopg with the same parameters (fresh match
+  tokens), the last with its COMMIT pipelined behind it as the desk sends it: the same work
+  through the driver, and the floor under the lookup. "x own SQL" is what the desk's Python
+  adds. Each replay appends its own audit row (chained, as any is) and stores its search
+  against the call it was captured in, long wrapped up; the log holds each search three times.
+- search SQL: the search's statement alone, replayed the same way: what the index costs.
 
-The forms take turns, search by search, so that a busy moment on the machine falls on all three.
+The forms take turns, search by search, and each lookup is followed by its own SQL, so that a
+busy moment on a shared machine falls on the desk and its floors alike.
 Before timing, some lookups of each form are taken apart (how many statements, and the median
 time in them, in the commit and in Python), and each form's first query is EXPLAIN ANALYZEd:
 the indexes it read are listed, its whole plan is in --json.
@@ -43,12 +47,14 @@ from bench.calls import BenchOperator, LookupProfile, bench_staff, statements_se
 from bench.children import Query, Statement, load_children, note, sample_queries
 from bench.database import bench_app
 from bench.report import emit, machine, percentiles
+from desk.console.models import new_token
 from desk.core.extensions import db
 from desk.records.search import SearchMethod, search
 
-# What the desk is judged against at 11 million children, warm, for every search form.
-TARGET_P95_MS = 10.0
-TARGET_TIMES_SQL = 3.0
+# What the desk is judged against at 1 million children, warm, for every search form (issue 19):
+# p95 under 3 ms, and the median within 2x of the same work sent through the driver.
+TARGET_P95_MS = 3.0
+TARGET_TIMES_OWN_SQL = 2.0
 # Whole lookups made before timing, per form, so that the audit log and the call's tables are
 # warm too, not only the children's; each is taken apart to see where its time goes.
 WARM_UP_LOOKUPS = 30
@@ -60,6 +66,7 @@ class FormRun:
 
     queries: list[Query]
     lookups: list[float] = field(default_factory=list)
+    own_sqls: list[float] = field(default_factory=list)
     sqls: list[float] = field(default_factory=list)
     profiles: list[LookupProfile] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
@@ -78,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Which children are searched for is no secret: seeded, reruns search for the same ones.
         rng = random.Random(args.seed)  # noqa: S311  # nosec B311
         runs = {form: FormRun(sample_queries(form, args.searches, rng)) for form in SearchMethod}
-        with psycopg.connect(_driver_url(url), autocommit=True) as raw:
+        with psycopg.connect(_driver_url(url)) as raw:
             operator = BenchOperator(*bench_staff())
             warm_up(runs, operator, raw)
             measure(runs, operator, raw)
@@ -128,19 +135,45 @@ def _driver_url(url: str) -> str:
 
 
 def sql_seconds(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> float:
-    """How long the statements take sent straight through psycopg, rows fetched."""
+    """How long the search's statements take sent straight through psycopg, rows fetched."""
     with raw.cursor() as cursor:
         started = time.perf_counter()
         for sql, parameters in statements:
             cursor.execute(sql, parameters)
             cursor.fetchall()
+        ended = time.perf_counter()
+    raw.rollback()
+    return ended - started
+
+
+def own_sql_seconds(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> float:
+    """How long a whole lookup's statements take through psycopg: rows fetched, the last sent
+    with the COMMIT behind it in one pipeline, as the desk sends them."""
+    *leading, (last_sql, last_parameters) = statements
+    with raw.cursor() as cursor:
+        started = time.perf_counter()
+        for sql, parameters in leading:
+            cursor.execute(sql, parameters)
+            if cursor.description is not None:
+                cursor.fetchall()
+        with raw.pipeline():
+            cursor.execute(last_sql, _fresh_tokens(last_parameters))
+            raw.commit()
         return time.perf_counter() - started
+
+
+def _fresh_tokens(parameters: Any) -> Any:
+    # A match's token is unique: a replay stores its matches under tokens of its own.
+    if isinstance(parameters, dict) and "tokens" in parameters:
+        return {**parameters, "tokens": [new_token() for _ in parameters["tokens"]]}
+    return parameters
 
 
 def warm_up(
     runs: dict[SearchMethod, FormRun], operator: BenchOperator, raw: psycopg.Connection[Any]
 ) -> None:
-    """Run every query once, noting its SQL, results and plan; then whole lookups, taken apart."""
+    """Run every query once, as a search and as a whole lookup, noting the SQL each sent, the
+    results and the plan; some lookups are taken apart."""
     note("Warming up...")
     for run in runs.values():
         for query in run.queries:
@@ -151,8 +184,17 @@ def warm_up(
             query.is_too_many = result.is_too_many
             query.is_listed = any(child.id == query.child_id for child in result.matches)
             sql_seconds(raw, query.statements)
+            profile = operator.lookup_profile(query.criteria)
+            query.own_statements = [(s.sql, s.parameters) for s in profile.sent]
+            if len(run.profiles) < WARM_UP_LOOKUPS:
+                run.profiles.append(profile)
         run.plan = plan(raw, run.queries[0].statements)
-        run.profiles = [operator.lookup_profile(q.criteria) for q in run.queries[:WARM_UP_LOOKUPS]]
+    # Timed lookups start a call of their own; replays store their searches against the calls
+    # they were captured in, wrapped up now, so they never count against a live call's limit.
+    operator.next_call()
+    for run in runs.values():
+        for query in run.queries:
+            own_sql_seconds(raw, query.own_statements)
 
 
 def plan(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> list[str]:
@@ -162,6 +204,7 @@ def plan(raw: psycopg.Connection[Any], statements: Sequence[Statement]) -> list[
         for sql, parameters in statements:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters)
             lines += [row[0] for row in cursor.fetchall()]
+    raw.rollback()
     return lines
 
 
@@ -173,8 +216,10 @@ def measure(
     for n in range(rounds):
         for run in runs.values():
             if n < len(run.queries):
-                run.lookups.append(operator.lookup_seconds(run.queries[n].criteria))
-                run.sqls.append(sql_seconds(raw, run.queries[n].statements))
+                query = run.queries[n]
+                run.lookups.append(operator.lookup_seconds(query.criteria))
+                run.own_sqls.append(own_sql_seconds(raw, query.own_statements))
+                run.sqls.append(sql_seconds(raw, query.statements))
         if (n + 1) % 100 == 0:
             note(f"Measured {n + 1:,} of {rounds:,} searches per form")
 
@@ -189,25 +234,29 @@ def _report(
     forms: dict[str, Any] = {}
     rows = []
     for form, run in runs.items():
-        whole, floor = percentiles(run.lookups), percentiles(run.sqls)
+        whole, own, floor = (
+            percentiles(run.lookups),
+            percentiles(run.own_sqls),
+            percentiles(run.sqls),
+        )
+        times_own = {cut: whole[f"{cut}_ms"] / own[f"{cut}_ms"] for cut in ("p50", "p95", "p99")}
         times_sql = {cut: whole[f"{cut}_ms"] / floor[f"{cut}_ms"] for cut in ("p50", "p95", "p99")}
-        meets = whole["p95_ms"] < TARGET_P95_MS and times_sql["p95"] <= TARGET_TIMES_SQL
+        meets = whole["p95_ms"] < TARGET_P95_MS and times_own["p50"] <= TARGET_TIMES_OWN_SQL
         parts = _parts(run.profiles)
-        # The lookup against all of its own SQL (every statement and the commit), not only the
-        # search's: how much the desk's Python adds to what the database must do anyway.
-        times_own_sql = whole["p50_ms"] / (parts["statements"] + parts["commit"])
         indexes = _indexes(run.plan)
         listed = 100 * sum(q.is_listed for q in run.queries) / len(run.queries)
         too_many = 100 * sum(q.is_too_many for q in run.queries) / len(run.queries)
+        statements = max(len(profile.sent) for profile in run.profiles)
         forms[form.value] = {
             "searches": len(run.lookups),
             "lookup": whole,
+            "own_sql": own,
             "sql": floor,
+            "times_own_sql": times_own,
             "times_sql": times_sql,
-            "times_own_sql_p50": times_own_sql,
             "meets_targets": meets,
             "lookup_parts_median_ms": parts,
-            "statements": max(profile.statements for profile in run.profiles),
+            "statements": statements,
             "plan": run.plan,
             "listed_percent": listed,
             "too_many_percent": too_many,
@@ -216,12 +265,12 @@ def _report(
             [
                 form.value,
                 *whole.values(),
-                *floor.values(),
-                times_sql["p50"],
-                times_sql["p95"],
-                times_own_sql,
+                *own.values(),
+                times_own["p50"],
+                times_own["p95"],
+                floor["p50_ms"],
                 "met" if meets else "missed",
-                forms[form.value]["statements"],
+                statements,
                 *parts.values(),
                 ", ".join(indexes),
                 listed,
@@ -234,7 +283,7 @@ def _report(
         "database": name,
         "searches_per_form": args.searches,
         "seed": args.seed,
-        "targets": {"p95_ms": TARGET_P95_MS, "times_sql_p95": TARGET_TIMES_SQL},
+        "targets": {"p95_ms": TARGET_P95_MS, "times_own_sql_p50": TARGET_TIMES_OWN_SQL},
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "forms": forms,
         "machine": machine(url),
@@ -244,13 +293,13 @@ def _report(
         "lookup p50 ms",
         "p95",
         "p99",
-        "SQL p50 ms",
+        "own SQL p50 ms",
         "p95",
         "p99",
-        "x SQL p50",
-        "x SQL p95",
         "x own SQL p50",
-        f"p95 < {TARGET_P95_MS:g} ms, <= {TARGET_TIMES_SQL:g}x",
+        "x own SQL p95",
+        "search SQL p50 ms",
+        f"p95 < {TARGET_P95_MS:g} ms, p50 <= {TARGET_TIMES_OWN_SQL:g}x own",
         "statements",
         "in them ms",
         "commit ms",
@@ -262,8 +311,10 @@ def _report(
     title = (
         f"Lookup, warm: {args.searches:,} searches per form, {args.children:,} children "
         f"({name}); load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after.\n"
+        f"Own SQL: the lookup's statements and COMMIT through psycopg, taking turns with it.\n"
         f"A lookup's statements (besides COMMIT), and the median ms in them, in the commit "
-        f"and in the rest (Python), over {WARM_UP_LOOKUPS} lookups taken apart.\n"
+        f"(pipelined behind the last statement) and in the rest (Python), over "
+        f"{WARM_UP_LOOKUPS} lookups taken apart.\n"
     )
     emit(title, columns, rows, result, as_json=args.json)
 

@@ -21,7 +21,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 240  # a shared machine can take minutes to start 4 workers
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,16 @@ class Http:
         )
         mimetype = r.headers.get("Content-Type", "").split(";")[0].strip()
         return Answer(r.status_code, mimetype, r.content)
+
+
+def descendants(pid: int) -> list[int]:
+    """The process and every process below it (its workers, theirs...)."""
+    parents = {child: _parent(child) for child in _pids()}
+    found, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
 
 
 def _pids() -> Iterator[int]:

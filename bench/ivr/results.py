@@ -58,6 +58,7 @@ def report(
         "rate": args.rate,
         "warmup_calls": args.warmup,
         "waits_per_call": args.waits,
+        "rounds": args.rounds,
         "gunicorn": {
             "workers": workers.count,
             "worker_class": workers.worker_class,
@@ -94,7 +95,7 @@ def report(
     pace = f"paced at {args.rate:g} requests/s" if args.rate else "flat out"
     title = [
         f"IVR webhooks: {args.calls:,} calls ({args.waits} wait each), {args.concurrency} at "
-        f"once, {pace}; gunicorn {workers}",
+        f"once, {pace}; gunicorn {workers}; floor and desk alternating in {args.rounds} rounds",
         f"  achieved: desk {desk['rate']:.1f} requests/s, floor {floor['rate']:.1f}/s; "
         f"failed calls: desk {desk['failed_calls']}, floor {floor['failed_calls']}",
         f"  sent late, p99: desk {desk['late_p99_ms']:.1f} ms, floor {floor['late_p99_ms']:.1f} ms"
@@ -183,8 +184,9 @@ def judge(step: str, found: dict[str, Any]) -> tuple[str, bool]:
         return f"p50 >= {low:g}, p99 <= {high:g} ms", bool(
             found["p50_ms"] >= low and found["p99_ms"] <= high
         )
-    return f"p99 < {STEP_P99_TARGET_MS:g} ms, <= {FLOOR_RATIO_TARGET:g}x floor", bool(
-        found["p99_ms"] < STEP_P99_TARGET_MS and found["p99_over_floor"] <= FLOOR_RATIO_TARGET
+    # Issue 19: the tail within 25 ms, the median within 2x the floor's median.
+    return f"p99 <= {STEP_P99_TARGET_MS:g} ms, p50 <= {FLOOR_RATIO_TARGET:g}x floor", bool(
+        found["p99_ms"] <= STEP_P99_TARGET_MS and found["p50_over_floor"] <= FLOOR_RATIO_TARGET
     )
 
 

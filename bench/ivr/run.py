@@ -5,6 +5,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +14,7 @@ import sqlalchemy as sa
 import bench.ivr
 from bench.database import BENCH_CONFIG, SERVED_DATABASE_VARIABLE, bench_app
 from bench.ivr import callers
-from bench.ivr.driver import drive
+from bench.ivr.driver import Run, drive
 from bench.ivr.results import Measured, report
 from bench.server import (
     Workers,
@@ -43,44 +45,82 @@ def main(argv: Sequence[str] | None = None) -> None:
     warmup, measured = everyone[: args.warmup], everyone[args.warmup :]
     environ = environment_without_desk_settings()
     desk_environ = {**environ, SERVED_DATABASE_VARIABLE: uri}
-    results = {
-        "floor": measure("floor", FLOOR_APP, environ, workers, warmup, measured, args),
-        "desk": measure("desk", DESK_APP, desk_environ, workers, warmup, measured, args, uri),
+    servers = {
+        "floor": Server("floor", FLOOR_APP, environ),
+        "desk": Server("desk", DESK_APP, desk_environ, uri),
     }
+    results = alternate(servers, workers, warmup, measured, args)
     report(args, workers, results, uri, (load_before, os.getloadavg()[0]))
 
 
-def measure(
-    name: str,
-    wsgi: str,
-    environ: dict[str, str],
+@dataclass(frozen=True)
+class Server:
+    """An app to serve under gunicorn, and the database whose backends' CPU it uses, if any."""
+
+    name: str
+    wsgi: str
+    environ: dict[str, str]
+    database: str | None = None
+
+
+def alternate(
+    servers: dict[str, Server],
     workers: Workers,
     warmup: list[callers.Caller],
     measured: list[callers.Caller],
     args: argparse.Namespace,
-    database: str | None = None,
-) -> Measured:
-    """Serve `wsgi` under gunicorn, warm it up flat out, then drive the measured calls at it."""
+) -> dict[str, Measured]:
+    """Serve every app at once, warm each up, then drive the measured calls at them in turns.
+
+    The calls go in `--rounds` slices, each slice to the floor and then to the desk, so that a
+    busy moment on a shared machine falls on both rather than on whichever ran second. Only
+    one server is driven at a time; the other sits idle, costing nothing.
+    """
     token = str(BENCH_CONFIG["TWILIO_AUTH_TOKEN"])
-    with gunicorn(wsgi, environ, workers) as served:
-        progress(f"{name}: {len(warmup)} calls to warm up, then {len(measured)} measured")
-        drive(served.url, token, warmup, workers.count * workers.threads, None)
-        pids = served.worker_pids()
-        progress(f"{name}: workers {', '.join(map(str, pids))} (py-spy record -p PID profiles one)")
-        # The connections the warm-up opened serve the run: their backends' CPU is the database's.
-        backends = database_backends(database) if database else []
-        before = cpu_by_place(pids, backends)
-        run = drive(served.url, token, measured, args.concurrency, args.rate, args.waits)
-        if served.worker_pids() != pids:
-            # A worker gunicorn replaced (timed out, crashed) took its CPU count with it.
-            progress(f"{name}: WARNING gunicorn replaced a worker during the run")
-        cpu = {
-            place: seconds - before[place]
-            for place, seconds in cpu_by_place(pids, backends).items()
+    with ExitStack() as stack:
+        served = {
+            name: stack.enter_context(gunicorn(server.wsgi, server.environ, workers))
+            for name, server in servers.items()
         }
-        rss = [resident_kib(pid) for pid in served.worker_pids()]
-    progress(f"{name}: {len(run.sent):,} requests in {run.seconds:.1f}s")
-    return Measured(run, rss, cpu)
+        pids, backends = {}, {}
+        for name, server in servers.items():
+            progress(f"{name}: {len(warmup)} calls to warm up")
+            drive(served[name].url, token, warmup, workers.count * workers.threads, None)
+            pids[name] = served[name].worker_pids()
+            progress(f"{name}: workers {', '.join(map(str, pids[name]))} (py-spy record -p PID)")
+            # The connections the warm-up opened serve the run: their backends' CPU is the
+            # database's.
+            backends[name] = database_backends(server.database) if server.database else []
+        runs: dict[str, list[Run]] = {name: [] for name in servers}
+        cpu = {name: dict.fromkeys(("workers", "database", "driver"), 0.0) for name in servers}
+        rounds = min(args.rounds, len(measured))
+        for number in range(rounds):
+            calls = measured[number::rounds]
+            for name in servers:
+                before = cpu_by_place(pids[name], backends[name])
+                runs[name].append(
+                    drive(served[name].url, token, calls, args.concurrency, args.rate, args.waits)
+                )
+                for place, seconds in cpu_by_place(pids[name], backends[name]).items():
+                    cpu[name][place] += seconds - before[place]
+            progress(f"round {number + 1} of {rounds}: {len(calls)} calls to each")
+        results = {}
+        for name in servers:
+            if served[name].worker_pids() != pids[name]:
+                # A worker gunicorn replaced (timed out, crashed) took its CPU count with it.
+                progress(f"{name}: WARNING gunicorn replaced a worker during the run")
+            rss = [resident_kib(pid) for pid in served[name].worker_pids()]
+            results[name] = Measured(joined(runs[name]), rss, cpu[name])
+    return results
+
+
+def joined(runs: Sequence[Run]) -> Run:
+    """The runs of one server's turns as one run."""
+    return Run(
+        [sent for run in runs for sent in run.sent],
+        [failure for run in runs for failure in run.failures],
+        sum(run.seconds for run in runs),
+    )
 
 
 def cpu_by_place(workers: list[int], backends: list[int]) -> dict[str, float]:
@@ -130,6 +170,12 @@ def parser() -> argparse.ArgumentParser:
         default=1,
         help="times each caller hears the queue's wait message before hanging up (default 1); "
         "a real queue fetches it every 20 s or so, so more waits make a mix with fewer PINs",
+    )
+    options.add_argument(
+        "--rounds",
+        type=positive(int),
+        default=6,
+        help="turns the floor and the desk take with the measured calls (default 6)",
     )
     options.add_argument(
         "--workers", type=positive(int), default=4, help="gunicorn workers (default 4)"

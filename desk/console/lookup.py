@@ -2,19 +2,41 @@
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any, cast
 
+import psycopg
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Integer,
+    ScalarSelect,
+    String,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+    true,
+)
 
 from desk.console.handling import audit_call, call_subjects
-from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search
+from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search, new_token
 from desk.core.audit.events import Event
+from desk.core.audit.service import APPEND, append_parameters
 from desk.core.extensions import db
 from desk.core.refusals import AuditedRefusal, Refused
 from desk.records import disclosure
 from desk.records.disclosure import Disclosure, RecordArchived
-from desk.records.models import Child
-from desk.records.search import Criteria, SearchRefused, search
+from desk.records.models import Child, today_in_england
+from desk.records.search import (
+    MAX_MATCHES,
+    Criteria,
+    SearchRefused,
+    form_of,
+    found_rows,
+    in_order,
+)
 from desk.staff.models import Staff
 from ivr.models import FINISHED
 
@@ -36,49 +58,125 @@ def _require_live_call(handling: Handling) -> None:
         raise Refused("The caller has hung up: wrap up the call.")
 
 
-def _searches_made(handling: Handling) -> int:
+def _searches_made(handling: Handling) -> ScalarSelect[int]:
     # Counted, not loaded: the earlier searches themselves are not needed to make the next one.
     made = select(func.count()).select_from(Search).where(Search.handling_id == handling.id)
-    return db.session.scalar(made) or 0
+    return made.scalar_subquery()
 
 
-def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: datetime) -> Search:
-    """Search the index on the caller's behalf; every matched child is audited."""
-    _require_live_call(handling)
-    if _searches_made(handling) >= current_app.config["DESK_SEARCHES_PER_CALL"]:
+def _refuse_if_at_limit(made: int) -> None:
+    if made >= current_app.config["DESK_SEARCHES_PER_CALL"]:
         raise Refused("This call has reached its limit of searches: wrap it up.")
+
+
+def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: datetime) -> None:
+    """Search the index on the caller's behalf; every matched child is audited. Committed.
+
+    Two round trips, whatever the form: the call's searches counted and the index searched in
+    one statement; then the audit row appended, the search and its matches stored in a second,
+    with the commit sent behind it unawaited (PostgreSQL). Nothing is shown before the commit
+    returns, so nothing is shown that was not durably recorded.
+    """
+    _require_live_call(handling)
     asked = {name: str(value) for name, value in asdict(criteria).items() if value}
+    today = today_in_england()
     try:
-        result = search(criteria)
+        form = form_of(criteria, today)
     except SearchRefused as refusal:
+        # The limit is told before the criteria's faults, as it always was.
+        _refuse_if_at_limit(db.session.scalar(select(_searches_made(handling))) or 0)
         raise AuditedRefusal(
             str(refusal),
             Event.SEARCH_REFUSED,
             **call_subjects(operator, handling.call),
             data={"criteria": asked, "reason": str(refusal)},
         ) from refusal
-    # The audit row comes first: nothing is shown that was not recorded.
-    audit_call(
-        Event.SEARCH_MADE,
-        operator,
-        handling.call,
-        form=result.form.value,
-        criteria=asked,
-        match_count=result.match_count,
-        is_too_many=result.is_too_many,
-        matched=[child.contactpoint_id for child in result.matches],
-    )
-    made = Search(
-        handling=handling,
-        form=result.form.value,
-        match_count=result.match_count,
-        is_too_many=result.is_too_many,
-        searched_at=now,
-        matches=[Match(child_id=child.id) for child in result.matches],
-    )
-    db.session.add(made)
+    # The caller's own changes first, as the audit log's `record` does before its lock.
     db.session.flush()
-    return made
+    connection = db.session.connection()
+    made = select(_searches_made(handling).label("made")).cte("made")
+    found = found_rows(form, criteria, today).lateral("found")
+    counted = select(made.c.made, *found.c).select_from(made).outerjoin(found, true())
+    rows = connection.execute(counted).all()
+    _refuse_if_at_limit(rows[0].made)
+    children = in_order(criteria, [row for row in rows if row.id is not None])
+    is_too_many = len(children) > MAX_MATCHES
+    matches = [] if is_too_many else children
+    audited = dict(
+        **call_subjects(operator, handling.call),
+        data={
+            "form": form.value,
+            "criteria": asked,
+            "match_count": len(matches),
+            "is_too_many": is_too_many,
+            "matched": [child.contactpoint_id for child in matches],
+        },
+    )
+    stored = {
+        "handling_id": handling.id,
+        "form": form.value,
+        "match_count": len(matches),
+        "is_too_many": is_too_many,
+        "searched_at": now,
+    }
+    child_ids = [child.id for child in matches]
+    if connection.dialect.name == "postgresql":
+        _store_in_one_statement(connection, audited, stored, child_ids)
+    else:
+        # SQLite, for the demo: no data-modifying CTE, so one statement after another.
+        audit_call(Event.SEARCH_MADE, operator, handling.call, **audited["data"])
+        search_id = connection.execute(insert(Search).returning(Search.id), stored).scalar_one()
+        for child_id in child_ids:
+            connection.execute(
+                insert(Match), {"search_id": search_id, "child_id": child_id, "token": new_token()}
+            )
+        db.session.commit()
+
+
+def _store_in_one_statement(
+    connection: Connection, audited: dict[str, Any], stored: dict[str, Any], child_ids: list[int]
+) -> None:
+    """Append the audit row, then store the search and its matches, in one statement; commit.
+
+    The search's INSERT reads the appended row's id, so the audit row is appended before the
+    search is stored (a CTE that is not read might not run at all).
+    """
+    appended = APPEND.columns(column("appended_id", Integer)).cte("appended")
+    made = (
+        insert(Search)
+        .from_select(
+            list(stored),
+            select(
+                *(
+                    bindparam(name, value, type_=Search.__table__.c[name].type)
+                    for name, value in stored.items()
+                )
+            ).where(appended.c.appended_id.is_not(None)),
+        )
+        .returning(Search.id)
+        .cte("made")
+    )
+    listed = func.unnest(
+        bindparam("tokens", type_=ARRAY(String)), bindparam("child_ids", type_=ARRAY(Integer))
+    ).table_valued("token", "child_id", with_ordinality="listed_at")
+    listed = listed.render_derived("listed")
+    statement = insert(Match).from_select(
+        ["token", "search_id", "child_id"],
+        select(listed.c.token, made.c.id, listed.c.child_id)
+        .select_from(made)
+        .join(listed, true())
+        .order_by(listed.c.listed_at),
+    )
+    parameters = {
+        **append_parameters(Event.SEARCH_MADE, **audited),
+        "tokens": [new_token() for _ in child_ids],
+        "child_ids": child_ids,
+    }
+    # The COMMIT goes in the same pipeline, not awaited before it is sent: one round trip.
+    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+    with driver.pipeline():
+        connection.execute(statement, parameters)
+        db.session.commit()
 
 
 def _own_match(handling: Handling, token: str) -> Match:

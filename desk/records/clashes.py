@@ -1,6 +1,6 @@
 """What is wrong with a staged file as a whole: lines that clash with each other or the index."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,9 +58,33 @@ def repeats(*key: sa.Column[Any]) -> sa.Subquery:
     return sa.select(lines).where(lines.c.line != lines.c.first).subquery()
 
 
-def drawn_clashes() -> sa.CompoundSelect[tuple[int]]:
-    """Lines whose drawn number is taken: by the index, by the file, or by an earlier line."""
+def drawn_clashes(redrawn: Sequence[int] | None = None) -> sa.CompoundSelect[tuple[int]]:
+    """Lines whose drawn number is taken: by the index, by the file, or by an earlier line.
+
+    With `redrawn`, only those lines are asked about (numbers drawn again after a clash), by
+    any other line's number: a redraw that clashes with a line that already passed can only be
+    the redrawn line's to draw again, and the lines that passed before cannot have begun to
+    clash with each other. So only the first pass reads the whole file's numbers twice over.
+    """
     given = children.alias("given")
+    if redrawn is not None:
+        mine = children.alias("mine")
+        asked = mine.c.line.in_(list(redrawn))
+        other = children.alias("other")
+        return sa.union(
+            sa.select(mine.c.line)
+            .join(index_children, index_children.c.contactpoint_id == mine.c.drawn_number)
+            .where(asked),
+            sa.select(mine.c.line)
+            .join(given, given.c.contactpoint_id == mine.c.drawn_number)
+            .where(asked),
+            sa.select(mine.c.line)
+            .join(
+                other,
+                sa.and_(other.c.drawn_number == mine.c.drawn_number, other.c.line != mine.c.line),
+            )
+            .where(asked),
+        )
     first = sa.func.min(children.c.line).over(partition_by=children.c.drawn_number).label("first")
     drawn = sa.select(children.c.line, first).where(children.c.drawn_number.is_not(None)).subquery()
     # Joins, not EXISTS under OR: each part is then one hash join, whatever the file's size.

@@ -6,8 +6,9 @@ Only queries: the console service that calls `search` audits every match and com
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from desk.core.extensions import db
@@ -156,13 +157,49 @@ def search(criteria: Criteria, today: date | None = None) -> SearchResult:
     today = today or today_in_england()
     form = form_of(criteria, today)
     query = select(Child).where(*_conditions(form, criteria, today)).limit(MAX_MATCHES + 1)
-    found = list(db.session.scalars(query))
+    found = in_order(criteria, list(db.session.scalars(query)))
     if len(found) > MAX_MATCHES:
         return SearchResult(form=form, matches=(), match_count=0, is_too_many=True)
-    family = name_key(criteria.family_name)
-    # Exact matches on the current family name first, then in a stable, readable order.
-    found.sort(key=lambda c: (c.family_key != family, c.family_name, c.given_names, c.id))
     return SearchResult(form=form, matches=tuple(found), match_count=len(found), is_too_many=False)
+
+
+class Found(Protocol):
+    """What orders a child among the matches: an ORM child or a row of `found_rows`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def family_key(self) -> str: ...
+    @property
+    def family_name(self) -> str: ...
+    @property
+    def given_names(self) -> str: ...
+
+
+F = TypeVar("F", bound=Found)
+
+
+def found_rows(
+    form: SearchMethod, criteria: Criteria, today: date
+) -> Select[int, str, str, str, str]:
+    """The search as a Core query of the few columns a lookup records, not whole children.
+
+    At most MAX_MATCHES + 1 rows: one more than may be listed says there are too many. For a
+    console lookup, which sends it with its other work in one statement (desk.console.lookup).
+    """
+    columns = (Child.id, Child.contactpoint_id, Child.family_key, Child.family_name)
+    return (
+        select(*columns, Child.given_names)
+        .where(*_conditions(form, criteria, today))
+        .limit(MAX_MATCHES + 1)
+    )
+
+
+def in_order(criteria: Criteria, found: list[F]) -> list[F]:
+    """Exact matches on the current family name first, then in a stable, readable order."""
+    family = name_key(criteria.family_name)
+    found.sort(key=lambda c: (c.family_key != family, c.family_name, c.given_names, c.id))
+    return found
 
 
 def result_line(child: Child) -> ResultLine:

@@ -240,13 +240,15 @@ class Stage:
         # A drawn number may, rarely, be taken already: by a child in the index, by a number
         # the file gives, or by another drawn number. Draw again until none is. (A child the
         # index holds keeps its number, so redrawing theirs is wasted but harmless.)
-        while clashing := list(self.connection.scalars(clashes.drawn_clashes())):
+        clashing = list(self.connection.scalars(clashes.drawn_clashes()))
+        while clashing:
             self.connection.execute(
                 sa.update(children)
                 .where(children.c.line == sa.bindparam("at"))
                 .values(drawn_number=sa.bindparam("number")),
                 [{"at": line, "number": contactpoint.new_number(rng)} for line in clashing],
             )
+            clashing = list(self.connection.scalars(clashes.drawn_clashes(clashing)))
 
     def _count(self, query: sa.Select[int]) -> int:
         return self.connection.scalar(query) or 0

@@ -67,25 +67,47 @@ def record(
     return event
 
 
+def append_parameters(
+    kind: str,
+    *,
+    call_id: int | None = None,
+    practitioner_id: str | None = None,
+    operator_id: int | None = None,
+    supervisor_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """APPEND's parameters for one event, for a statement that appends it as one of its parts.
+
+    PostgreSQL only. The caller sends APPEND (or a statement built on it, desk.console.lookup)
+    and must have flushed its own changes first, as `record` does.
+    """
+    occurred_at = utcnow()
+    data_json = canonical_data(dict(data or {}))
+    subjects = (call_id, practitioner_id, operator_id, supervisor_id)
+    return {
+        "lock_key": CHAIN_LOCK,
+        "occurred_at": occurred_at,
+        "kind": kind,
+        "call_id": call_id,
+        "practitioner_id": practitioner_id,
+        "operator_id": operator_id,
+        "supervisor_id": supervisor_id,
+        "data_json": data_json,
+        "hashed_after_prev_hash": hashed_after_prev_hash(occurred_at, kind, subjects, data_json),
+    }
+
+
 def _append_in_database(event: AuditEvent) -> None:
-    subjects = (event.call_id, event.practitioner_id, event.operator_id, event.supervisor_id)
-    data_json = canonical_data(event.data)
-    appended = db.session.execute(
-        APPEND,
-        {
-            "lock_key": CHAIN_LOCK,
-            "occurred_at": event.occurred_at,
-            "kind": event.kind,
-            "call_id": event.call_id,
-            "practitioner_id": event.practitioner_id,
-            "operator_id": event.operator_id,
-            "supervisor_id": event.supervisor_id,
-            "data_json": data_json,
-            "hashed_after_prev_hash": hashed_after_prev_hash(
-                event.occurred_at, event.kind, subjects, data_json
-            ),
-        },
-    ).one()
+    parameters = append_parameters(
+        event.kind,
+        call_id=event.call_id,
+        practitioner_id=event.practitioner_id,
+        operator_id=event.operator_id,
+        supervisor_id=event.supervisor_id,
+        data=event.data,
+    )
+    event.occurred_at = parameters["occurred_at"]
+    appended = db.session.execute(APPEND, parameters).one()
     event.id, event.prev_hash, event.hash = appended
     # The row is in the table already: the session is told it holds it, not to insert it.
     make_transient_to_detached(event)

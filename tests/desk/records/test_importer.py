@@ -312,3 +312,30 @@ def test_loading_an_empty_index_leaves_every_index_and_constraint_as_the_migrati
         db.session.execute(
             sa.update(Child).where(Child.contactpoint_id != held).values(contactpoint_id=held)
         )
+
+
+def test_lines_parsed_in_worker_processes_are_reported_and_imported_as_in_one(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two workers and chunks of two lines, so that lines cross chunks and come back in turns.
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    make_child_committed(app, source_id="C-1")
+    lines = [
+        child_line(source_id="C-1", family_name="Changed"),
+        *[line for line, _ in BAD_LINES],
+        "",
+        child_line(source_id="C-1"),
+    ]
+    path = write(tmp_path, *lines)
+    _, in_workers = run_import(app, path)
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 10**12)
+    _, in_one = run_import(app, path)
+    assert in_workers == in_one
+    assert f"line {len(lines)}: rochdale-ics C-1 is already on line 1" in in_workers
+
+    good = [child_line(source_id=f"C-{n}", family_name="Parallel") for n in range(2, 9)]
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
+    code, output = run_import(app, write(tmp_path, *good))
+    assert code == 0, output
+    assert [stored(app, f"C-{n}").family_name for n in range(2, 9)] == ["Parallel"] * 7
