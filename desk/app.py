@@ -23,6 +23,7 @@ from desk.staff.cli import staff_cli
 from desk.staff.views import bp as auth_bp
 from desk.web import errors, limits, security
 from desk.web.home import bp as home_bp
+from ivr.cli import calls_cli
 from ivr.views import bp as ivr_bp
 from verification.cli import practitioners_cli
 
@@ -126,6 +127,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(records_cli)
     app.cli.add_command(review_cli)
+    app.cli.add_command(calls_cli)
 
 
 def register_development_tools(app: Flask) -> None:

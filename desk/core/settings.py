@@ -196,6 +196,12 @@ SETTINGS = (
         int,
         "A checkpoint is due this long after the last, if rows were added since.",
     ),
+    Setting(
+        "DESK_RECONCILE_AFTER_MINUTES",
+        30,
+        int,
+        "`calls reconcile` asks Twilio about calls in the IVR, queued or connected this long.",
+    ),
     # OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: about 22 ms of one core per PIN
     # checked on the 2-core machine in docs/performance.md. The 32 MiB, 3-pass, 2-lane setting
     # before it cost 68 ms of CPU a PIN, and at 100 webhooks a second took more than half of

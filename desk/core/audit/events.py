@@ -18,6 +18,7 @@ class Event(StrEnum):
     CALL_ENDED_BY_DESK = "call.ended_by_desk"
     CALL_STATUS_FOR_UNKNOWN_CALL = "call.status_for_unknown_call"
     CALL_OPERATOR_LEG = "call.operator_leg"
+    CALL_RECONCILED = "call.reconciled"
     # Keypad verification (ivr, verification)
     VERIFICATION_SUCCEEDED = "verification.succeeded"
     VERIFICATION_FAILED = "verification.failed"
