@@ -202,6 +202,12 @@ SETTINGS = (
         int,
         "`calls reconcile` asks Twilio about calls in the IVR, queued or connected this long.",
     ),
+    Setting(
+        "DESK_WRAP_UP_MAX_SECONDS",
+        120,
+        int,
+        "An operator's after-call work ends by itself this long after a wrap-up (0: none).",
+    ),
     # OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: about 22 ms of one core per PIN
     # checked on the 2-core machine in docs/performance.md. The 32 MiB, 3-pass, 2-lane setting
     # before it cost 68 ms of CPU a PIN, and at 100 webhooks a second took more than half of

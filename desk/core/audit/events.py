@@ -63,3 +63,7 @@ class Event(StrEnum):
     RECORDS_PURGED = "records.purged"
     AUDIT_SUBJECT_ACCESS = "audit.subject_access"
     AUDIT_CHECKPOINTED = "audit.checkpointed"
+    # Scheduled jobs (jobs) and operators' states (console)
+    JOB_RAN = "job.ran"
+    JOB_FAILED = "job.failed"
+    OPERATOR_STATE_CHANGED = "operator.state_changed"
