@@ -1,0 +1,67 @@
+"""A supervisor's wallboard in a real browser: it moves by itself as a call arrives and is taken."""
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from desk.dev.simulator import Twilio
+from desk.staff.models import Role
+from tests.browser.conftest import screenshot
+from tests.desk.conftest import Console, queued_call
+from tests.factories import STAFF_PASSWORD, make_practitioner, make_staff
+from tests.pages import sign_in, staff_code
+
+PRACTITIONER = "45000001"  # unique in the committed database the browser tests share
+PRACTITIONER_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
+WES_SECRET = "OVZXIZLSNV2W4ZDFOJZWC3DMMVRXI2LP"
+WENDY_SECRET = "NFXGIZLQMVXGIZLOORWHSZLBON2GC3TE"
+
+
+def test_the_wallboard_moves_when_a_call_arrives_and_is_taken(
+    live_app: Flask, live_url: str, page: Page
+) -> None:
+    app = live_app
+    with app.app_context():
+        make_practitioner(
+            practitioner_id=PRACTITIONER,
+            name="Wyn Caller",
+            phones=("+447700900888",),
+            totp_secret=PRACTITIONER_SECRET,
+        )
+        make_staff(
+            username="wes", name="Wes Operator", totp_secret=WES_SECRET, phone_leg="client:wes"
+        )
+        make_staff(
+            username="wendy", name="Wendy Board", role=Role.SUPERVISOR, totp_secret=WENDY_SECRET
+        )
+    page.goto(f"{live_url}/sign-in")
+    page.get_by_label("Username").fill("wendy")
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_label("Authenticator code").fill(staff_code(WENDY_SECRET))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Wallboard").click()
+    expect(page.get_by_role("heading", name="Wallboard")).to_be_visible()
+    waiting = page.locator('[data-field="waiting"]')
+    on_call = page.locator('[data-operators="on_call"]')
+    in_progress = page.locator("#in-progress")
+    before, busy = int(waiting.inner_text()), int(on_call.inner_text())
+    expect(in_progress).not_to_contain_text("Wes Operator")
+
+    twilio = Twilio(app.test_client(), app.config["TWILIO_AUTH_TOKEN"])
+    phone = queued_call(twilio, PRACTITIONER, caller="+447700900888", secret=PRACTITIONER_SECRET)
+    expect(waiting).to_have_text(str(before + 1), timeout=10_000)
+    expect(page.get_by_text("Updated ")).to_be_visible()
+    screenshot(page, "wallboard-1-waiting")
+
+    console = Console(app.test_client(), app)
+    sign_in(console.client, username="wes", code=staff_code(WES_SECRET))
+    assert console.take(phone).status_code == 302
+    expect(waiting).to_have_text(str(before), timeout=10_000)
+    expect(on_call).to_have_text(str(busy + 1), timeout=10_000)
+    expect(in_progress).to_contain_text("Wes Operator")
+    screenshot(page, "wallboard-2-taken")
+    # Nothing about the caller is on the board: not their name, number or ID.
+    shown = page.locator("main").inner_text()
+    assert "Wyn Caller" not in shown and PRACTITIONER not in shown and "900888" not in shown
+
+    console.wrap_up()
+    expect(in_progress).not_to_contain_text("Wes Operator", timeout=10_000)
