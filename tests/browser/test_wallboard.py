@@ -1,5 +1,7 @@
 """A supervisor's wallboard in a real browser: it moves by itself as a call arrives and is taken."""
 
+from pathlib import Path
+
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -14,6 +16,17 @@ PRACTITIONER = "45000001"  # unique in the committed database the browser tests 
 PRACTITIONER_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 WES_SECRET = "OVZXIZLSNV2W4ZDFOJZWC3DMMVRXI2LP"
 WENDY_SECRET = "NFXGIZLQMVXGIZLOORWHSZLBON2GC3TE"
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """The WCAG 2 A and AA rules of axe-core the page breaks (evaluated: no CSP in the way)."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found: list[str] = page.evaluate(
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})"
+        ".then(result => result.violations.map(v => v.id + ': ' + v.nodes.length))"
+    )
+    return found
 
 
 def test_the_wallboard_moves_when_a_call_arrives_and_is_taken(
@@ -59,6 +72,7 @@ def test_the_wallboard_moves_when_a_call_arrives_and_is_taken(
     expect(on_call).to_have_text(str(busy + 1), timeout=10_000)
     expect(in_progress).to_contain_text("Wes Operator")
     screenshot(page, "wallboard-2-taken")
+    assert accessibility_violations(page) == []
     # Nothing about the caller is on the board: not their name, number or ID.
     shown = page.locator("main").inner_text()
     assert "Wyn Caller" not in shown and PRACTITIONER not in shown and "900888" not in shown
