@@ -7,9 +7,9 @@ from playwright.sync_api import Page, expect
 
 from desk.dev.simulator import Twilio
 from desk.staff.models import Role
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in_page
 from tests.desk.conftest import Console, queued_call
-from tests.factories import STAFF_PASSWORD, make_practitioner, make_staff
+from tests.factories import make_practitioner, make_staff
 from tests.pages import sign_in, staff_code
 
 PRACTITIONER = "45000001"  # unique in the committed database the browser tests share
@@ -46,11 +46,7 @@ def test_the_wallboard_moves_when_a_call_arrives_and_is_taken(
         make_staff(
             username="wendy", name="Wendy Board", role=Role.SUPERVISOR, totp_secret=WENDY_SECRET
         )
-    page.goto(f"{live_url}/sign-in")
-    page.get_by_label("Username").fill("wendy")
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_label("Authenticator code").fill(staff_code(WENDY_SECRET))
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page, live_url, "wendy", WENDY_SECRET)
     page.get_by_role("link", name="Wallboard").click()
     expect(page.get_by_role("heading", name="Wallboard")).to_be_visible()
     waiting = page.locator('[data-field="waiting"]')
