@@ -50,36 +50,46 @@ def stale_calls(now: datetime) -> list[str]:
 
 
 def reconcile(now: datetime) -> Reconciled:
-    """Fetch each stale call's status from Twilio and end those that are over; not committed.
+    """Ask Twilio about each stale call and end those that are over, each committed.
 
-    Each REST call is made outside any row lock, then the call is locked and looked at afresh:
-    a status callback that arrived meanwhile has already put it right, and wins.
+    Each REST call is made with no transaction open (design 4.5); then the call is locked and
+    looked at afresh, so that a status callback that arrived meanwhile, having put it right
+    already, wins; and that call's change is committed before the next REST call.
     """
     done = Reconciled()
-    for sid in stale_calls(now):
+    stale = stale_calls(now)
+    db.session.commit()
+    for sid in stale:
         done.checked += 1
-        try:
-            line = telephony().line_status(sid)
-        except CallerGone:
-            line = LineStatus(UNKNOWN_TO_TWILIO)
-        except TelephonyError as error:
-            done.failed += 1
-            current_app.logger.warning("Reconciliation could not fetch a call: %s", error)
-            continue
-        if line.status not in TERMINAL_STATUSES and line.status != UNKNOWN_TO_TWILIO:
-            continue
-        call = find(sid)
-        if call is None or call.status not in OPEN or call.ended_at is not None:
-            continue
-        before = call.status
-        # The lost callback's work, with Twilio's own end time where it gives one.
-        status = line.status if line.status in TERMINAL_STATUSES else "completed"
-        update_status(sid, status, line.duration_seconds, None, line.ended_at or now)
-        record(
-            Event.CALL_RECONCILED,
-            call_id=call.id,
-            practitioner_id=call.practitioner_id,
-            data={"was": before.value, "now": call.status.value, "twilio_status": line.status},
-        )
-        done.ended += 1
+        if _end_if_over(sid, now, done):
+            done.ended += 1
+        db.session.commit()
     return done
+
+
+def _end_if_over(sid: str, now: datetime, done: Reconciled) -> bool:
+    """Ask Twilio about one call, and end it if it is over; whether it was ended."""
+    try:
+        line = telephony().line_status(sid)
+    except CallerGone:
+        line = LineStatus(UNKNOWN_TO_TWILIO)
+    except TelephonyError as error:
+        done.failed += 1
+        current_app.logger.warning("Reconciliation could not fetch a call: %s", error)
+        return False
+    if line.status not in TERMINAL_STATUSES and line.status != UNKNOWN_TO_TWILIO:
+        return False
+    call = find(sid)
+    if call is None or call.status not in OPEN or call.ended_at is not None:
+        return False
+    before = call.status
+    # The lost callback's work, with Twilio's own end time where it gives one.
+    status = line.status if line.status in TERMINAL_STATUSES else "completed"
+    update_status(sid, status, line.duration_seconds, None, line.ended_at or now)
+    record(
+        Event.CALL_RECONCILED,
+        call_id=call.id,
+        practitioner_id=call.practitioner_id,
+        data={"was": before.value, "now": call.status.value, "twilio_status": line.status},
+    )
+    return True
