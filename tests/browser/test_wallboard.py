@@ -12,7 +12,7 @@ from tests.desk.conftest import Console, queued_call
 from tests.factories import make_practitioner, make_staff
 from tests.pages import sign_in, staff_code
 
-PRACTITIONER = "45000001"  # unique in the committed database the browser tests share
+PRACTITIONER = "47200001"  # unique in the committed database the browser tests share
 PRACTITIONER_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 WES_SECRET = "OVZXIZLSNV2W4ZDFOJZWC3DMMVRXI2LP"
 WENDY_SECRET = "NFXGIZLQMVXGIZLOORWHSZLBON2GC3TE"

@@ -93,7 +93,7 @@ def test_operators_taking_next_at_the_same_moment_each_get_a_different_caller(
     committed_app: Flask,
 ) -> None:
     app = committed_app
-    callers = {"43000001": "NBSWY3DPO5XXE3DEMFZGS5DFON2A", "43000002": "ORSXG5BAMNXWIZLTON2GC4TU"}
+    callers = {"47100001": "NBSWY3DPO5XXE3DEMFZGS5DFON2A", "47100002": "ORSXG5BAMNXWIZLTON2GC4TU"}
     with app.app_context():
         for number, secret in callers.items():
             make_practitioner(practitioner_id=number, phones=(), totp_secret=secret)
