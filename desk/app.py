@@ -8,12 +8,13 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from desk.console import purging
+from desk.console import purging, states
 from desk.console.views import bp as console_bp
 from desk.core import config as desk_config
 from desk.core import logs, sqlite
 from desk.core.audit.cli import audit_cli
 from desk.core.extensions import csrf, db, login_manager, migrate
+from desk.jobs.cli import jobs_cli
 from desk.records.cli import records_cli
 from desk.review import assessment
 from desk.review.cli import review_cli, subject
@@ -23,6 +24,7 @@ from desk.staff.cli import staff_cli
 from desk.staff.views import bp as auth_bp
 from desk.web import errors, limits, requestlog, security
 from desk.web.home import bp as home_bp
+from ivr.cli import calls_cli
 from ivr.views import bp as ivr_bp
 from verification.cli import practitioners_cli
 
@@ -108,6 +110,7 @@ def register_hooks(app: Flask) -> None:
     """Let the layers below hear of what they cannot call upward to do themselves."""
     purging.connect()
     assessment.connect()
+    states.connect()
 
 
 def register_security(app: Flask) -> None:
@@ -127,6 +130,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(records_cli)
     app.cli.add_command(review_cli)
+    app.cli.add_command(calls_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def register_development_tools(app: Flask) -> None:

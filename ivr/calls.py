@@ -13,7 +13,7 @@ from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.core.phones import caller_number
-from ivr import flow, twiml
+from ivr import flow, signals, twiml
 from ivr.flow import Field, Step
 from ivr.models import FINISHED, Call, CallStatus
 from ivr.telephony import Leg
@@ -243,6 +243,7 @@ def note_operator_leg(public_id: str, status: str, now: datetime) -> None:
             practitioner_id=call.practitioner_id,
             data={"status": status},
         )
+        signals.operator_leg_status.send(None, call=call, status=status, now=now)
 
 
 def requeue(sid: str, now: datetime) -> str:

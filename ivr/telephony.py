@@ -7,6 +7,8 @@ dials the operator's own leg (phone number, SIP address or browser client) into 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from flask import current_app
@@ -42,6 +44,16 @@ class Leg:
     status_url: str
 
 
+@dataclass(frozen=True)
+class LineStatus:
+    """What Twilio says of a call now: its CallStatus, and for a finished call how long it
+    lasted and when it ended (when Twilio says)."""
+
+    status: str
+    duration_seconds: int | None = None
+    ended_at: datetime | None = None
+
+
 class Telephony(Protocol):
     def connect_caller(self, leg: Leg) -> None:
         """Take the caller out of the queue and into the call's conference."""
@@ -54,6 +66,9 @@ class Telephony(Protocol):
 
     def hang_up(self, call_sid: str) -> None:
         """End a leg."""
+
+    def line_status(self, call_sid: str) -> LineStatus:
+        """Ask for a call's real status (reconciliation, ivr/reconcile.py)."""
 
 
 class TwilioTelephony:
@@ -93,6 +108,15 @@ class TwilioTelephony:
     def hang_up(self, call_sid: str) -> None:
         with _translated("hang_up"):
             self.client.calls(call_sid).update(status="completed")
+
+    def line_status(self, call_sid: str) -> LineStatus:
+        with _translated():
+            found = self.client.calls(call_sid).fetch()
+        ended = found.end_time
+        if isinstance(ended, str):  # the SDK parses RFC 2822 dates, but not every version
+            ended = parsedate_to_datetime(ended)
+        duration = int(found.duration) if found.duration not in (None, "") else None
+        return LineStatus(str(found.status), duration, ended)
 
 
 @contextmanager
@@ -149,6 +173,8 @@ class LocalTelephony:
     # The latest order for each call, and the operator leg rung into each conference.
     orders: dict[str, Order] = field(default_factory=dict)
     rung: dict[str, RungLeg] = field(default_factory=dict)
+    # What `line_status` answers for each call: "in-progress" for any call not named here.
+    lines: dict[str, LineStatus] = field(default_factory=dict)
     _legs: int = 0
 
     def _act(self, *action: str) -> None:
@@ -177,6 +203,11 @@ class LocalTelephony:
     def hang_up(self, call_sid: str) -> None:
         self._act("hang_up", call_sid)
         self.orders[call_sid] = Order()
+        self.lines[call_sid] = LineStatus("completed")
+
+    def line_status(self, call_sid: str) -> LineStatus:
+        self._act("line_status", call_sid)
+        return self.lines.get(call_sid, LineStatus("in-progress"))
 
     def take_order(self, call_sid: str) -> Order | None:
         """The order waiting for a call, once."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from desk.console import states
 from desk.console.handling import audit_call, claimed, open_handling, undo_claim
 from desk.console.models import Handling
 from desk.console.phone import Caller, Connect, Connection
@@ -62,6 +63,26 @@ def take_call(operator: Staff, public_id: str, now: datetime) -> Connect:
         operator_leg=operator.phone_leg,
         queue_url=calls.public_url("ivr.requeue"),
     )
+
+
+def take_next(operator: Staff, now: datetime) -> Connect:
+    """Claim the longest-waiting caller for an available operator, as `take_call` does.
+
+    SKIP LOCKED again: operators taking next at the same moment each get a different caller.
+    """
+    states.may_take_next(operator, now)
+    if open_handling(operator) is not None:
+        raise Refused("Wrap up your current call before taking another.")
+    head = db.session.scalar(
+        select(Call.public_id)
+        .where(Call.status == CallStatus.QUEUED, Call.practitioner_id.is_not(None))
+        .order_by(Call.queued_at, Call.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if head is None:
+        raise Refused("No one is waiting.")
+    return take_call(operator, head, now)
 
 
 def _waited(call: Call, now: datetime) -> int | None:

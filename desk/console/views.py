@@ -4,13 +4,13 @@ Refusals are answered one way (desk/console/answering.py). Taking and returning 
 twice, around their REST calls to Twilio; wrapping up commits before its own (phone.py).
 """
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from desk.console import handling as handlings
-from desk.console import lookup, taking
+from desk.console import lookup, states, taking
 from desk.console.answering import (
     after_commit,
     refusals_back_to,
@@ -29,6 +29,7 @@ from desk.console.forms import (
     WrapUpForm,
 )
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Handling, Purpose, WrapUp
+from desk.console.phone import Connect
 from desk.console.queue import waiting_calls
 from desk.core.extensions import db
 from desk.core.refusals import Refused, settle_refusal
@@ -38,6 +39,7 @@ from desk.records.search import Criteria, result_line
 from desk.staff.access import role_required
 from desk.staff.models import Role
 from desk.staff.sessions import background
+from ivr.models import Call
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 operators_only = role_required(Role.OPERATOR)
@@ -53,7 +55,7 @@ def queue() -> str | BaseResponse:
     held = handlings.open_handling(current_user)
     if held is not None:
         return _to_call(held.call.public_id)
-    return render_template("console/queue.html", waiting=waiting_calls(utcnow()), form=ActionForm())
+    return render_template("console/queue.html", **_queue(), form=ActionForm())
 
 
 @bp.get("/queue/rows")
@@ -61,9 +63,18 @@ def queue() -> str | BaseResponse:
 @operators_only
 def queue_rows() -> str:
     """The queue's rows alone, fetched every few seconds by the queue page."""
-    return render_template(
-        "console/_queue_rows.html", waiting=waiting_calls(utcnow()), form=ActionForm()
-    )
+    return render_template("console/_queue_rows.html", **_queue(), form=ActionForm())
+
+
+def _queue() -> dict[str, object]:
+    """The queue as the operator sees it: who waits, and the operator's own state."""
+    now = utcnow()
+    return {
+        "waiting": waiting_calls(now),
+        "state": states.current(current_user, now),
+        "wrap_up_left": states.wrap_up_seconds_left(current_user, now),
+        "choices": states.CHOSEN,
+    }
 
 
 @bp.post("/calls/<public_id>/take")
@@ -71,7 +82,39 @@ def queue_rows() -> str:
 @refusals_back_to(to_queue)
 def take(public_id: str) -> BaseResponse:
     valid(ActionForm())
-    work = taking.take_call(current_user, public_id, utcnow())
+    return _connect(taking.take_call(current_user, public_id, utcnow()))
+
+
+@bp.post("/take-next")
+@operators_only
+@refusals_back_to(to_queue)
+def take_next() -> BaseResponse:
+    """The longest-waiting caller, for an available operator."""
+    valid(ActionForm())
+    return _connect(taking.take_next(current_user, utcnow()))
+
+
+@bp.post("/state")
+@operators_only
+@refusals_back_to(to_queue)
+def set_state() -> BaseResponse:
+    """The operator says they are available (or ready, after after-call work) or away."""
+    valid(ActionForm())
+    value = request.form.get("state", "")
+    chosen = next((status for status in states.CHOSEN if status.value == value), None)
+    if chosen is None:
+        raise Refused("Choose available or away.")
+    states.choose(current_user, chosen, utcnow())
+    db.session.commit()
+    flash(f"You are now {chosen.label.lower()}.", "success")
+    return redirect(url_for("console.queue"))
+
+
+def _connect(work: Connect) -> BaseResponse:
+    """Make the claimed call's REST calls, record how they went, and say so."""
+    call = db.session.get(Call, work.call_id)
+    assert call is not None  # claimed, and committed, by this operator just now
+    public_id = call.public_id
     connection = after_commit(work)
     failed = taking.finish_take(current_user, work, connection, utcnow())
     db.session.commit()

@@ -196,6 +196,36 @@ SETTINGS = (
         int,
         "A checkpoint is due this long after the last, if rows were added since.",
     ),
+    Setting(
+        "DESK_RECONCILE_AFTER_MINUTES",
+        30,
+        int,
+        "`calls reconcile` asks Twilio about calls in the IVR, queued or connected this long.",
+    ),
+    Setting(
+        "DESK_WRAP_UP_MAX_SECONDS",
+        120,
+        int,
+        "An operator's after-call work ends by itself this long after a wrap-up (0: none).",
+    ),
+    Setting(
+        "DESK_SERVICE_LEVEL_SECONDS",
+        20,
+        int,
+        "The wallboard's service level: the share of callers taken within this many seconds.",
+    ),
+    Setting(
+        "DESK_SERVICE_LEVEL_TARGET_PERCENT",
+        80,
+        int,
+        "The wallboard's target for that share (80: 80% within DESK_SERVICE_LEVEL_SECONDS).",
+    ),
+    Setting(
+        "DESK_SHORT_ABANDON_SECONDS",
+        5,
+        int,
+        "A caller who hangs up this soon after joining the queue is a short abandon: not counted.",
+    ),
     # OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: about 22 ms of one core per PIN
     # checked on the 2-core machine in docs/performance.md. The 32 MiB, 3-pass, 2-lane setting
     # before it cost 68 ms of CPU a PIN, and at 100 webhooks a second took more than half of

@@ -258,6 +258,13 @@ DESCRIPTIONS: dict[str, Describe] = {
     Event.CALL_WRAPPED_UP: _wrapped,
     Event.CALL_ENDED: _ended,
     Event.CALL_ENDED_BY_DESK: _ended_by_desk,
+    Event.CALL_RECONCILED: lambda r, e, d: (
+        "end",
+        "Put right from Twilio's record (a status callback was lost)",
+        f"the desk had it {str(d.get('was')).replace('_', ' ')}; "
+        f"Twilio said {d.get('twilio_status')}",
+        "warn",
+    ),
     Event.REVIEW_SIGNED_OFF: _signed_off,
     Event.REVIEW_SIGN_OFF_REFUSED: _fixed(
         "review", "A sign-off was refused: the supervisor had taken the call", "warn"

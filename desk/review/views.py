@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -28,13 +29,14 @@ from desk.console.models import Handling
 from desk.core.extensions import db
 from desk.core.refusals import Refused, settle_refusal
 from desk.core.types import utcnow
-from desk.review import assessment, listing, reports, reviews
+from desk.review import assessment, listing, reports, reviews, wallboard
 from desk.review.dashboard import PERIODS, dashboard, local_today
 from desk.review.flags import LABELS
 from desk.review.forms import FilterForm, ReportForm, SignOffForm
 from desk.review.timeline import duration, outcome_label, purpose_label
 from desk.staff.access import role_required
 from desk.staff.models import Role
+from desk.staff.sessions import background
 from ivr.models import Call
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -143,6 +145,22 @@ def dashboard_page() -> str:
     return render_template(
         "review/dashboard.html", dashboard=shown, periods=PERIODS, unassessed=unassessed
     )
+
+
+@bp.get("/wallboard")
+@supervisors_only
+def wallboard_page() -> str:
+    """The desk right now; the page polls `wallboard_data` to keep itself up to date."""
+    _audited_view("wallboard")
+    return render_template("review/wallboard.html", board=wallboard.board(utcnow()))
+
+
+@bp.get("/wallboard.json")
+@background
+@supervisors_only
+def wallboard_data() -> Response:
+    """The wallboard's numbers, fetched every few seconds (not audited: the page was)."""
+    return jsonify(wallboard.board(utcnow()).as_json())
 
 
 @bp.get("/report")

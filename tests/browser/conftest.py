@@ -10,6 +10,9 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.factories import STAFF_PASSWORD
+from tests.pages import staff_code
+
 CHROMIUM = os.environ.get("DESK_TEST_CHROMIUM", "/usr/bin/chromium")
 # Chromium as root in a closed network: no sandbox, and no reaching out to Google's services.
 CHROMIUM_ARGS = [
@@ -70,3 +73,12 @@ def screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page, to look at as an operator would."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in_page(page: Page, live_url: str, username: str, secret: str) -> None:
+    """Sign in through the sign-in page as a member of staff with this authenticator secret."""
+    page.goto(f"{live_url}/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_label("Authenticator code").fill(staff_code(secret))
+    page.get_by_role("button", name="Sign in").click()

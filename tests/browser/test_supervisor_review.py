@@ -13,10 +13,10 @@ from desk.core.extensions import db
 from desk.dev.simulator import Twilio
 from desk.records.models import Child
 from desk.staff.models import Role
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in_page
 from tests.children import child, load_children
 from tests.desk.conftest import Console, queued_call
-from tests.factories import STAFF_PASSWORD, make_practitioner, make_staff
+from tests.factories import make_practitioner, make_staff
 from tests.pages import sign_in, staff_code, submit
 
 PRACTITIONER = "44000001"  # unique in the committed database the browser tests share
@@ -101,11 +101,7 @@ def test_a_supervisor_reviews_a_flagged_call_and_downloads_a_report(
 ) -> None:
     a_flagged_call(live_app)
 
-    page.goto(f"{live_url}/sign-in")
-    page.get_by_label("Username").fill("sue")
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_label("Authenticator code").fill(staff_code(SUE_SECRET))
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page, live_url, "sue", SUE_SECRET)
     page.get_by_role("link", name="Review").click()
     expect(page.get_by_role("heading", name="Mediated calls")).to_be_visible()
 

@@ -18,6 +18,7 @@ class Event(StrEnum):
     CALL_ENDED_BY_DESK = "call.ended_by_desk"
     CALL_STATUS_FOR_UNKNOWN_CALL = "call.status_for_unknown_call"
     CALL_OPERATOR_LEG = "call.operator_leg"
+    CALL_RECONCILED = "call.reconciled"
     # Keypad verification (ivr, verification)
     VERIFICATION_SUCCEEDED = "verification.succeeded"
     VERIFICATION_FAILED = "verification.failed"
@@ -62,3 +63,7 @@ class Event(StrEnum):
     RECORDS_PURGED = "records.purged"
     AUDIT_SUBJECT_ACCESS = "audit.subject_access"
     AUDIT_CHECKPOINTED = "audit.checkpointed"
+    # Scheduled jobs (jobs) and operators' states (console)
+    JOB_RAN = "job.ran"
+    JOB_FAILED = "job.failed"
+    OPERATOR_STATE_CHANGED = "operator.state_changed"

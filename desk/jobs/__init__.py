@@ -1,0 +1,1 @@
+"""The desk's scheduled work in one place: `flask jobs run-due`."""
