@@ -58,7 +58,7 @@ def repeats(*key: sa.Column[Any]) -> sa.Subquery:
     return sa.select(lines).where(lines.c.line != lines.c.first).subquery()
 
 
-def drawn_clashes(redrawn: Sequence[int] | None = None) -> sa.CompoundSelect[tuple[int]]:
+def drawn_clashes(redrawn: Sequence[int] | None = None) -> sa.CompoundSelect[int]:
     """Lines whose drawn number is taken: by the index, by the file, or by an earlier line.
 
     With `redrawn`, only those lines are asked about (numbers drawn again after a clash), by
