@@ -110,7 +110,7 @@ class TwilioTelephony:
             self.client.calls(call_sid).update(status="completed")
 
     def line_status(self, call_sid: str) -> LineStatus:
-        with _translated():
+        with _translated("line_status"):
             found = self.client.calls(call_sid).fetch()
         ended = found.end_time
         if isinstance(ended, str):  # the SDK parses RFC 2822 dates, but not every version
