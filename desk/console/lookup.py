@@ -172,7 +172,9 @@ def _store_in_one_statement(
         "tokens": [new_token() for _ in child_ids],
         "child_ids": child_ids,
     }
-    # The COMMIT goes in the same pipeline, not awaited before it is sent: one round trip.
+    # The COMMIT goes in the same pipeline, not awaited before it is sent: one round trip. If
+    # the statement fails, the pipeline is aborted, the COMMIT rolls back and psycopg raises the
+    # error as the pipeline ends: the request fails, and nothing is shown.
     driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
     with driver.pipeline():
         connection.execute(statement, parameters)
