@@ -24,7 +24,7 @@ from desk.staff.views import bp as auth_bp
 from desk.web import errors, limits, security
 from desk.web.home import bp as home_bp
 from ivr.views import bp as ivr_bp
-from verification.cli import practitioners_cli
+from verification.cli import practitioners_cli, tokens_cli
 
 # Templates, static files and migrations sit beside the packages in a checkout, and inside
 # the `desk` package in an installed wheel (see pyproject.toml).
@@ -123,6 +123,7 @@ def register_commands(app: Flask) -> None:
     audit_cli.add_command(subject)
     app.cli.add_command(audit_cli)
     app.cli.add_command(practitioners_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(records_cli)
     app.cli.add_command(review_cli)

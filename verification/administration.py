@@ -20,9 +20,7 @@ LONGEST_REASON = 500
 
 
 def _audit(kind: Event, practitioner: Practitioner, by: Actor, **data: Any) -> None:
-    record(
-        kind, practitioner_id=practitioner.id, **by.columns(), data={**data, **by.data()}
-    )
+    record(kind, practitioner_id=practitioner.id, **by.columns(), data={**data, **by.data()})
 
 
 def _reason(reason: str) -> str:

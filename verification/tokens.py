@@ -173,7 +173,11 @@ def assign(serial: str, practitioner: Practitioner, *, by: Actor) -> HardwareTok
     if held is not None:
         _end(held, TokenStatus.RETIRED, now)
         db.session.flush()  # before the new one takes its place in the one-assigned index
-    token.status, token.practitioner_id, token.changed_at = TokenStatus.ASSIGNED, practitioner.id, now
+    token.status, token.practitioner_id, token.changed_at = (
+        TokenStatus.ASSIGNED,
+        practitioner.id,
+        now,
+    )
     _give(practitioner, token.secret_encrypted)
     _audit(
         Event.TOKEN_ASSIGNED,
@@ -219,9 +223,7 @@ def issue_soft(practitioner: Practitioner, *, by: Actor) -> str:
     return secret
 
 
-def resync(
-    practitioner: Practitioner, first: str, second: str, now: datetime, *, by: Actor
-) -> int:
+def resync(practitioner: Practitioner, first: str, second: str, now: datetime, *, by: Actor) -> int:
     """Find a drifted token's clock from two consecutive codes it shows, within a day either
     way, and remember the drift; the steps used are spent. ValueError if no two match."""
     if not (first.isdigit() and second.isdigit() and len(first) == len(second) == DIGITS):
