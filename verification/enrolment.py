@@ -23,10 +23,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
-from desk.core import authorities
+from desk.core import authorities, bulk
 from desk.core.audit.actors import Actor
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
@@ -45,6 +44,8 @@ FIELDS = (
     "vetted_on",
     "trained_on",
 )
+KNOWN = frozenset(FIELDS)
+TEXTS = tuple(name for name in FIELDS if name != "phones")
 REQUIRED = ("practitioner_id", "name", "organisation", "role", "local_authority", "vetted_on")
 # Compared on a re-import; the ID is the key and the phones are compared as a set.
 COMPARED = ("name", "organisation", "role", "local_authority", "vetted_on", "trained_on")
@@ -161,8 +162,7 @@ def _text(raw: dict[str, Any], name: str) -> str:
     return cleaned
 
 
-def _date(raw: dict[str, Any], name: str) -> date | None:
-    value = _text(raw, name)
+def _date(value: str, name: str) -> date | None:
     if not value:
         return None
     try:
@@ -188,29 +188,29 @@ def _phones(raw: dict[str, Any]) -> tuple[str, ...]:
 
 def check_record(raw: dict[str, Any], today: date) -> Entry:
     """The line's practitioner; ValueError says what is wrong with it."""
-    unknown = sorted(set(raw) - set(FIELDS))
-    if unknown:
-        raise ValueError(f"unknown field {unknown[0]}")
+    if not raw.keys() <= KNOWN:
+        raise ValueError(f"unknown field {sorted(raw.keys() - KNOWN)[0]}")
+    text = {name: _text(raw, name) for name in TEXTS}
     for name in REQUIRED:
-        if not _text(raw, name):
+        if not text[name]:
             raise ValueError(f"{name} is missing")
-    practitioner_id = _text(raw, "practitioner_id")
+    practitioner_id = text["practitioner_id"]
     if not ID_SHAPE.fullmatch(practitioner_id):
         raise ValueError(f"practitioner_id {practitioner_id!r} is not 8 digits")
-    authority = _text(raw, "local_authority")
+    authority = text["local_authority"]
     if not authorities.is_authority(authority):
         raise ValueError(f"local_authority {authority!r} is not an English authority's ONS code")
-    vetted_on = _date(raw, "vetted_on")
-    trained_on = _date(raw, "trained_on")
+    vetted_on = _date(text["vetted_on"], "vetted_on")
+    trained_on = _date(text["trained_on"], "trained_on")
     assert vetted_on is not None  # required above
     for name, day in (("vetted_on", vetted_on), ("trained_on", trained_on)):
         if day is not None and day > today:
             raise ValueError(f"{name} {day.isoformat()} is in the future")
     return Entry(
         practitioner_id=practitioner_id,
-        name=_text(raw, "name"),
-        organisation=_text(raw, "organisation"),
-        role=_text(raw, "role"),
+        name=text["name"],
+        organisation=text["organisation"],
+        role=text["role"],
         local_authority=authority,
         phones=_phones(raw),
         vetted_on=vetted_on,
@@ -293,50 +293,63 @@ def _batches(items: Iterator[Entry], size: int) -> Iterator[list[Entry]]:
         yield batch
 
 
-def _write(batch: Iterable[Entry], sealed: bytes, now: datetime, report: Report, by: Actor) -> None:
+def _write(
+    batch: Iterable[Entry], sealed: bytes, now: datetime, report: Report, by: Actor
+) -> None:
     by_id = {entry.practitioner_id: entry for entry in batch}
-    existing = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Practitioner)
-            .where(Practitioner.id.in_(by_id))
-            .options(selectinload(Practitioner.phones))
+    # Read as plain rows, not objects: most of a re-import is unchanged, and only the
+    # practitioners that changed are loaded to be updated.
+    stored = {
+        row.id: row
+        for row in db.session.execute(
+            select(Practitioner.id, *(getattr(Practitioner, name) for name in COMPARED)).where(
+                Practitioner.id.in_(by_id)
+            )
         )
     }
-    new = [entry for pid, entry in by_id.items() if pid not in existing]
-    if new:
-        db.session.execute(
-            insert(Practitioner),
-            [
-                {
-                    "id": e.practitioner_id,
-                    "name": e.name,
-                    "organisation": e.organisation,
-                    "role": e.role,
-                    "local_authority": e.local_authority,
-                    "pin_hash": None,
-                    "totp_secret_encrypted": sealed,
-                    "has_token": False,
-                    "status": AccessStatus.ACTIVE,
-                    "vetted_on": e.vetted_on,
-                    "trained_on": e.trained_on,
-                    "failed_attempts": 0,
-                    "created_at": now,
-                }
-                for e in new
-            ],
+    numbers: dict[str, set[str]] = {}
+    for practitioner_id, number in db.session.execute(
+        select(PractitionerPhone.practitioner_id, PractitionerPhone.number).where(
+            PractitionerPhone.practitioner_id.in_(stored)
         )
-        phones = [
-            {"practitioner_id": e.practitioner_id, "number": n} for e in new for n in e.phones
-        ]
-        if phones:
-            db.session.execute(insert(PractitionerPhone), phones)
-        report.added += len(new)
-    for pid, practitioner in existing.items():
-        changed = _update(practitioner, by_id[pid])
+    ):
+        numbers.setdefault(practitioner_id, set()).add(number)
+    new = [entry for pid, entry in by_id.items() if pid not in stored]
+    bulk.write_rows(
+        db.session,
+        Practitioner.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "id": e.practitioner_id,
+                "name": e.name,
+                "organisation": e.organisation,
+                "role": e.role,
+                "local_authority": e.local_authority,
+                "pin_hash": None,
+                "totp_secret_encrypted": sealed,
+                "has_token": False,
+                "totp_drift": 0,
+                "status": AccessStatus.ACTIVE.value,
+                "vetted_on": e.vetted_on,
+                "trained_on": e.trained_on,
+                "failed_attempts": 0,
+                "created_at": now,
+            }
+            for e in new
+        ],
+    )
+    phones = [{"practitioner_id": e.practitioner_id, "number": n} for e in new for n in e.phones]
+    bulk.write_rows(db.session, PractitionerPhone.__table__, phones)  # type: ignore[arg-type]
+    report.added += len(new)
+    for pid, row in stored.items():
+        entry = by_id[pid]
+        changed = tuple(name for name in COMPARED if getattr(row, name) != getattr(entry, name))
+        if numbers.get(pid, set()) != set(entry.phones):
+            changed += ("phones",)
         if not changed:
             report.unchanged += 1
             continue
+        _update(db.session.get_one(Practitioner, pid), entry)
         report.updated += 1
         report.changed_fields.update(changed)
         if len(report.changes) < PROBLEMS_LISTED:
