@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from desk.admin.views import bp as admin_bp
 from desk.console import purging
 from desk.console.views import bp as console_bp
 from desk.core import config as desk_config
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(ivr_bp)
 
 
