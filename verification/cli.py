@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 import segno
@@ -218,10 +218,8 @@ def write_letters(out: Path, ids: tuple[str, ...], awaiting: bool, limit: int) -
     click.echo(f"Wrote {len(issued)} letters to {out}. Print them, then delete the file.")
 
 
-def _bar(label: str, path: Path) -> click.progressbar:  # type: ignore[type-arg]
-    return click.progressbar(
-        length=path.stat().st_size, label=label, file=sys.stderr
-    )
+def _bar(label: str, path: Path) -> Any:  # click's ProgressBar is not public
+    return click.progressbar(length=path.stat().st_size, label=label, file=sys.stderr)
 
 
 def _problems(report: enrolment.Report) -> None:

@@ -67,15 +67,15 @@ def import_pskc(source: str | IO[bytes], key: bytes | None, *, by: Actor) -> Imp
         serial = str(pskc_key.serial or "").strip()
         where = f"token {number} ({serial or 'no serial'})"
         problem = _problem(pskc_key, serial, serials[serial])
+        secret: bytes | None = None
         if problem is None:
             try:
                 secret = pskc_key.secret
             except PSKCError as error:
                 problem = f"its secret cannot be read ({error}); is the pre-shared key right?"
-            else:
-                if not secret:
-                    problem = "it has no secret"
-        if problem is not None:
+        if problem is None and not secret:
+            problem = "it has no secret"
+        if problem is not None or secret is None:
             report.problems.append(f"{where}: {problem}")
             continue
         seeds[serial] = base64.b32encode(secret).decode().rstrip("=")

@@ -249,7 +249,8 @@ def assign_token(practitioner_id: str) -> BaseResponse:
 def resync_token(practitioner_id: str) -> BaseResponse:
     def act(p: Practitioner, form: Any) -> str:
         drift = tokens.resync(p, form.first.data, form.second.data, utcnow(), by=_actor())
-        return f"Token resynchronised: its clock is {abs(drift) * 30} seconds {'ahead' if drift >= 0 else 'behind'}."
+        way = "ahead" if drift >= 0 else "behind"
+        return f"Token resynchronised: its clock is {abs(drift) * 30} seconds {way}."
 
     form = forms.ResyncForm(prefix="resync")
     return _change(practitioner_id, "resync_form", form, act, "second")

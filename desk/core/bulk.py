@@ -3,21 +3,21 @@
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 
-def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
-    """Insert the rows (each naming every column it sets) in the session's transaction."""
+def write_rows(
+    connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]]
+) -> None:
+    """Insert the rows (each naming every column it sets) in the connection's transaction."""
     if not rows:
         return
     columns = list(rows[0])
-    connection = session.connection()
     if connection.dialect.name != "postgresql":
         connection.execute(table.insert(), list(rows))
         return
     # COPY is a single round trip for the batch; an executemany is one statement per row.
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     names = ", ".join(columns)
-    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:  # type: ignore[arg-type]
+    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([row[column] for column in columns])

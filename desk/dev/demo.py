@@ -126,7 +126,9 @@ def seed() -> None:
     click.get_current_context().invoke(
         generate_command, count=DEMO_CHILDREN, seed=DEMO_SEED, out=None
     )
-    click.echo("Current codes: flask --app wsgi demo code 40000001 (or: operator, supervisor, admin)")
+    click.echo(
+        "Current codes: flask --app wsgi demo code 40000001 (or: operator, supervisor, admin)"
+    )
 
 
 @demo_cli.command("code")

@@ -36,7 +36,7 @@ VERIFICATION_REASONS = {
     "vetting_expired": "vetting expired",
     "untrained": "not trained",
     "training_expired": "training expired",
-    "no_token": "no working token (lost, retired or not yet given)",
+    "no_token": "no working token (lost, retired or not yet given)",  # nosec B105 - words
 }
 ENDED_BY_DESK = {
     "closed": "the desk was closed",

@@ -14,7 +14,8 @@ from verification.models import Practitioner
 HEADER = "practitioner_id,name,organisation,role,local_authority,phones,vetted_on,trained_on\n"
 ROWS = [
     "41000001,Ada Brook,Camden Council,Social worker,E09000007,07700 900201,2025-03-01,2025-04-01",
-    "41000002,Ben Crane,Birmingham CT,Health visitor,E08000025,+447700900202;+447700900203,2024-06-30,",
+    "41000002,Ben Crane,Birmingham CT,Health visitor,E08000025,"
+    "+447700900202;+447700900203,2024-06-30,",
 ]
 
 

@@ -6,7 +6,13 @@ staff, so the web (an administrator signed in) and the command line record the s
 
 import getpass
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
+
+
+class Columns(TypedDict, total=False):
+    """The audit column that names an actor who is a member of staff."""
+
+    supervisor_id: int
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class Actor:
             return {"by": self.name}
         return {"by": self.name, "by_staff_id": self.staff_id}
 
-    def columns(self) -> dict[str, int]:
+    def columns(self) -> Columns:
         """The audit columns that name the actor: administrators go in `supervisor_id`, as in
         desk/staff/accounts.py `subject`."""
         return {} if self.staff_id is None else {"supervisor_id": self.staff_id}

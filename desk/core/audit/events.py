@@ -36,11 +36,11 @@ class Event(StrEnum):
     PRACTITIONER_PHONES_CHANGED = "practitioner.phones_changed"
     PRACTITIONER_DATES_CHANGED = "practitioner.dates_changed"
     TOKENS_IMPORTED = "tokens.imported"
-    TOKEN_ASSIGNED = "token.assigned"  # noqa: S105 - an event name
-    TOKEN_RESYNCED = "token.resynced"  # noqa: S105 - an event name
-    TOKEN_LOST = "token.lost"  # noqa: S105 - an event name
-    TOKEN_RETIRED = "token.retired"  # noqa: S105 - an event name
-    SOFT_TOKEN_ISSUED = "token.soft_issued"  # noqa: S105 - an event name
+    TOKEN_ASSIGNED = "token.assigned"  # noqa: S105  # nosec B105 - an event name
+    TOKEN_RESYNCED = "token.resynced"  # noqa: S105  # nosec B105 - an event name
+    TOKEN_LOST = "token.lost"  # noqa: S105  # nosec B105 - an event name
+    TOKEN_RETIRED = "token.retired"  # noqa: S105  # nosec B105 - an event name
+    SOFT_TOKEN_ISSUED = "token.soft_issued"  # noqa: S105  # nosec B105 - an event name
     # Staff accounts and sign-in (staff)
     STAFF_ADDED = "staff.added"
     STAFF_DISABLED = "staff.disabled"

@@ -1,7 +1,9 @@
 """The administrators' pages: each change audited with the administrator as actor, the same
 rows as the command line's, errors beside their fields, and no child's data anywhere."""
 
+import io
 import re
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -13,7 +15,7 @@ from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
 from desk.core.types import utcnow
 from desk.staff.models import Role
-from tests.factories import PHONE, STAFF_PASSWORD, make_staff
+from tests.factories import PHONE, STAFF_PASSWORD, make_practitioner, make_staff
 from tests.pages import sign_in, staff_code, submit
 from tests.stored import audit_events, stored_practitioner, stored_staff
 from verification import activation
@@ -197,11 +199,6 @@ def test_staff_are_added_disabled_unlocked_and_reenrolled(app: Flask, admin: Fla
 
 
 def test_lapsing_lists_and_dates_from_a_file(app: Flask, admin: FlaskClient) -> None:
-    from datetime import date, timedelta
-    import io
-
-    from tests.factories import make_practitioner
-
     today = date.today()
     with app.app_context():
         soon = today.replace(year=today.year - 3) + timedelta(days=10)
