@@ -5,6 +5,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from desk.staff.models import Role
@@ -46,7 +47,10 @@ class EmptyForm(FlaskForm):  # type: ignore[misc]
 class ActivationForm(FlaskForm):  # type: ignore[misc]
     delivery = SelectField(
         "Hand it over",
-        choices=[("shown", "Show it on screen, once"), ("letter", "As a printable letter (PDF)")],
+        choices=[
+            SelectChoice("shown", "Show it on screen, once"),
+            SelectChoice("letter", "As a printable letter (PDF)"),
+        ],
         default="shown",
     )
 
@@ -114,7 +118,7 @@ class AddStaffForm(FlaskForm):  # type: ignore[misc]
         filters=[_trimmed],
         render_kw={"autocomplete": "off"},
     )
-    role = SelectField("Role", choices=[(r.value, r.label) for r in Role])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
     phone_leg = StringField(
         "Their own phone (optional)",
         validators=[Length(max=200)],

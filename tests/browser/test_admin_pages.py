@@ -17,7 +17,7 @@ from tests.pages import staff_code
 from tests.stored import audit_events, stored_practitioner, stored_staff
 from verification.models import Practitioner
 
-PRACTITIONER = "45000001"  # unique in the committed database the browser tests share
+PRACTITIONER = "47000001"  # unique in the committed database the browser tests share
 ABE_SECRET = "IFBEGRCFIZDUQSKKJNGE2TSPKBIVEUSU"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
