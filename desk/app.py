@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from desk.admin.views import bp as admin_bp
 from desk.console import purging, states
 from desk.console.views import bp as console_bp
 from desk.core import config as desk_config
@@ -26,7 +27,7 @@ from desk.web import errors, limits, requestlog, security
 from desk.web.home import bp as home_bp
 from ivr.cli import calls_cli
 from ivr.views import bp as ivr_bp
-from verification.cli import practitioners_cli
+from verification.cli import practitioners_cli, tokens_cli
 
 # Templates, static files and migrations sit beside the packages in a checkout, and inside
 # the `desk` package in an installed wheel (see pyproject.toml).
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(ivr_bp)
 
 
@@ -127,6 +129,7 @@ def register_commands(app: Flask) -> None:
     audit_cli.add_command(subject)
     app.cli.add_command(audit_cli)
     app.cli.add_command(practitioners_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(records_cli)
     app.cli.add_command(review_cli)

@@ -11,14 +11,16 @@ from sqlalchemy.orm.attributes import flag_modified
 from desk.core import hours, logs, metrics
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
+from desk.core.credentials import accounts
 from desk.core.extensions import db
 from desk.core.phones import caller_number
 from ivr import flow, signals, twiml
 from ivr.flow import Field, Step
 from ivr.models import FINISHED, Call, CallStatus
 from ivr.telephony import Leg
-from verification import checks
+from verification import activation, checks, pins
 from verification.checks import Outcome, Verdict
+from verification.models import Practitioner
 
 # Twilio's CallStatus values after which the call is over.
 TERMINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
@@ -83,16 +85,47 @@ def answer(sid: str, turn: int | None, digits: str, now: datetime) -> str:
     elif step.accepted == Field.PIN:
         is_pin_correct = checks.check_pin(call.claimed_practitioner_id, digits)
         _keep_attempt(call, call.claimed_practitioner_id, is_pin_correct)
+    elif step.accepted == Field.ACTIVATION:
+        # Kept as the PIN's outcome is: the token code step judges the two the same way.
+        is_code_right = activation.check(call.claimed_practitioner_id, digits, now)
+        _keep_attempt(call, call.claimed_practitioner_id, is_code_right)
     elif step.accepted == Field.CODE:
         verdict = checks.conclude(
             call.claimed_practitioner_id, call.is_pin_correct, digits, call.caller_number, now
         )
-        _record_verdict(call, verdict, now)
+        _record_verdict(call, verdict, now, step.state.is_activating)
         first_name = verdict.practitioner.first_name if verdict.practitioner else ""
         step = flow.decide(step.state, verdict.outcome, first_name)
         reason = "access_not_active" if verdict.outcome == Outcome.INACTIVE else "not_verified"
         return _reply(call, step, now, reason)
+    elif step.accepted == Field.NEW_PIN:
+        # Only its hash is kept between the two keyings, and it becomes the PIN's hash.
+        call.chosen_pin_hash = pins.hash_pin(digits)
+    elif step.accepted == Field.CONFIRM_PIN:
+        is_same = _set_chosen_pin(call, digits, now)
+        return _reply(call, flow.chosen(step.state, is_same), now, "pin_not_set")
     return _reply(call, step, now, "no_usable_entry")
+
+
+def _set_chosen_pin(call: Call, digits: str, now: datetime) -> bool:
+    """Keep the chosen PIN if the second keying matches the first and the practitioner's code
+    is still unspent (a second call could have used it meanwhile); audit it."""
+    is_same = pins.check_pin(call.chosen_pin_hash, digits)
+    chosen, call.chosen_pin_hash = call.chosen_pin_hash, None
+    practitioner = accounts.hold(Practitioner, Practitioner.id, call.practitioner_id)
+    if not is_same or practitioner is None or chosen is None:
+        return False
+    if not activation.is_awaiting(practitioner, now):
+        current_app.logger.warning("An activation's code was spent or voided before its PIN")
+        return False
+    activation.complete(practitioner, chosen)
+    record(
+        Event.PRACTITIONER_ACTIVATED,
+        call_id=call.id,
+        practitioner_id=practitioner.id,
+        data={"by": "keypad"},
+    )
+    return True
 
 
 def _keep_attempt(call: Call, claimed_id: str | None, is_pin_correct: bool) -> None:
@@ -105,9 +138,10 @@ def _keep_attempt(call: Call, claimed_id: str | None, is_pin_correct: bool) -> N
     flag_modified(call, "is_pin_correct")
 
 
-def _record_verdict(call: Call, verdict: Verdict, now: datetime) -> None:
+def _record_verdict(call: Call, verdict: Verdict, now: datetime, is_activating: bool) -> None:
     who = verdict.practitioner.id if verdict.practitioner else None
-    attempt = {"attempt": call.attempt}
+    # Whether an activation code was keyed in place of a PIN (never the code itself).
+    attempt = {"attempt": call.attempt, "is_activation": is_activating}
     if verdict.outcome == Outcome.REJECTED:
         _keep_attempt(call, None, is_pin_correct=False)
         record(

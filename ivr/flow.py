@@ -3,12 +3,18 @@
 A caller keys an ID, a PIN and a token code, each ended with #. An entry of the wrong shape
 is asked for again (3 times at most); a complete set goes to the verifier, whose outcome the
 flow is told through `decide`. Every failure sounds the same, whatever failed.
+
+On a first call (or after a PIN reset) the caller keys their 16-digit activation code where
+the PIN goes. Verified that way, with their token code, they choose a PIN, keyed twice; the
+flow is told through `chosen` whether the second keying matched the first.
 """
 
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from verification import pins
+from verification.activation import is_code_shaped
 from verification.checks import Outcome
 from verification.lockout import ATTEMPTS_PER_CALL
 
@@ -34,6 +40,10 @@ NOT_ACTIVE = (
 )
 CONNECTING = "Connecting you to an operator now."
 REQUEUED = "Sorry, we could not connect you to the operator. You are back in the queue."
+TOO_EASY = "That PIN would be too easy to guess. Please choose another."
+NOT_THE_SAME = "The two PINs you keyed were not the same. Let's choose again."
+PIN_NOT_SET = "Your PIN has not been set. Please call again to choose one. Goodbye."
+PIN_SET = "Thank you. Your PIN is set: key it with your ID and token code each time you call."
 UNAVAILABLE = (
     "Sorry, the service is unavailable. Please try again later. "
     "If a child is in immediate danger, hang up and dial 999. Goodbye."
@@ -46,22 +56,38 @@ class Field(StrEnum):
     ID = "id"
     PIN = "pin"
     CODE = "code"
+    # Keyed where the PIN goes: a 16-digit activation code (never asked for by name).
+    ACTIVATION = "activation"
+    NEW_PIN = "new_pin"
+    CONFIRM_PIN = "confirm_pin"
 
 
 QUESTION = {
     Field.ID: "Please key your 8 digit practitioner ID, followed by the hash key.",
-    Field.PIN: "Please key your PIN, followed by the hash key.",
+    Field.PIN: (
+        "Please key your PIN, followed by the hash key. "
+        "If you have an activation code, key it instead."
+    ),
     Field.CODE: "Please key the 6 digit code shown on your token, followed by the hash key.",
+    Field.NEW_PIN: (
+        "Please choose a PIN of 6 to 12 digits, and key it followed by the hash key. "
+        "Keep it to yourself: nobody at the desk will ever ask for it."
+    ),
+    Field.CONFIRM_PIN: "Please key the same PIN again, followed by the hash key.",
 }
 HINT = {
     Field.ID: "A practitioner ID has 8 digits.",
     Field.PIN: "A PIN has at least 6 digits.",
     Field.CODE: "The code on your token has 6 digits.",
+    Field.NEW_PIN: "A PIN has 6 to 12 digits.",
+    Field.CONFIRM_PIN: "A PIN has 6 to 12 digits.",
 }
 SHAPE = {
     Field.ID: re.compile(r"\d{8}"),
     Field.PIN: re.compile(r"\d{6,12}"),
     Field.CODE: re.compile(r"\d{6}"),
+    Field.NEW_PIN: re.compile(r"\d{6,12}"),
+    Field.CONFIRM_PIN: re.compile(r"\d{6,12}"),
 }
 
 
@@ -70,21 +96,40 @@ class Stage(StrEnum):
     ASK_PIN = "ask_pin"
     ASK_CODE = "ask_code"
     CHECKING = "checking"
+    ASK_NEW_PIN = "ask_new_pin"
+    CONFIRM_PIN = "confirm_pin"
+    SETTING_PIN = "setting_pin"
     QUEUED = "queued"
     ENDED = "ended"
 
 
-ASKS = {Stage.ASK_ID: Field.ID, Stage.ASK_PIN: Field.PIN, Stage.ASK_CODE: Field.CODE}
-AFTER = {Field.ID: Stage.ASK_PIN, Field.PIN: Stage.ASK_CODE, Field.CODE: Stage.CHECKING}
+ASKS = {
+    Stage.ASK_ID: Field.ID,
+    Stage.ASK_PIN: Field.PIN,
+    Stage.ASK_CODE: Field.CODE,
+    Stage.ASK_NEW_PIN: Field.NEW_PIN,
+    Stage.CONFIRM_PIN: Field.CONFIRM_PIN,
+}
+CHOOSING = {Stage.ASK_NEW_PIN, Stage.CONFIRM_PIN, Stage.SETTING_PIN}
+AFTER = {
+    Field.ID: Stage.ASK_PIN,
+    Field.PIN: Stage.ASK_CODE,
+    Field.ACTIVATION: Stage.ASK_CODE,
+    Field.CODE: Stage.CHECKING,
+    Field.NEW_PIN: Stage.CONFIRM_PIN,
+    Field.CONFIRM_PIN: Stage.SETTING_PIN,
+}
 
 
 @dataclass(frozen=True)
 class State:
-    """Where a call is: the stage, which attempt at verification, and retries of this question."""
+    """Where a call is: the stage, which attempt at verification, retries of this question,
+    and whether this attempt keyed an activation code in place of a PIN."""
 
     stage: Stage = Stage.ASK_ID
     attempt: int = 1
     retries: int = 0
+    is_activating: bool = False
 
     @property
     def asks(self) -> Field | None:
@@ -123,22 +168,43 @@ def answer(state: State, digits: str) -> Step:
     field = state.asks
     if field is None:
         raise ValueError(f"no question is asked at stage {state.stage}")
-    if SHAPE[field].fullmatch(digits) is None:
-        retries = state.retries + 1
-        if retries >= RETRIES_PER_QUESTION:
-            return Step(State(Stage.ENDED, state.attempt, retries), (GAVE_UP,), is_hung_up=True)
-        hint = HINT[field] if digits else NOTHING_HEARD
-        return Step(replace(state, retries=retries), (hint, QUESTION[field]))
-    following = State(AFTER[field], state.attempt)
+    if field == Field.PIN and is_code_shaped(digits):
+        field = Field.ACTIVATION
+    elif SHAPE[field].fullmatch(digits) is None:
+        return _again(state, HINT[field] if digits else NOTHING_HEARD)
+    elif field == Field.NEW_PIN and pins.is_guessable(digits):
+        return _again(state, TOO_EASY)
+    # Choosing a PIN is one question asked in two keyings: its retries carry on through both.
+    retries = state.retries if field in (Field.NEW_PIN, Field.CONFIRM_PIN) else 0
+    is_activating = field == Field.ACTIVATION or state.is_activating
+    following = State(AFTER[field], state.attempt, retries, is_activating)
     if following.asks is None:
         return Step(following, accepted=field)
     return Step(following, (QUESTION[following.asks],), accepted=field)
+
+
+def _again(state: State, reason: str) -> Step:
+    """Ask the current question again after `reason`, or give up after the last retry."""
+    field = state.asks
+    assert field is not None
+    retries = state.retries + 1
+    if retries >= RETRIES_PER_QUESTION:
+        gave_up = PIN_NOT_SET if state.stage in CHOOSING else GAVE_UP
+        return Step(
+            State(Stage.ENDED, state.attempt, retries, state.is_activating),
+            (gave_up,),
+            is_hung_up=True,
+        )
+    return Step(replace(state, retries=retries), (reason, QUESTION[field]))
 
 
 def decide(state: State, outcome: Outcome, first_name: str = "") -> Step:
     """The verifier's outcome for a complete set of entries."""
     if state.stage != Stage.CHECKING:
         raise ValueError(f"nothing to decide at stage {state.stage}")
+    if outcome == Outcome.VERIFIED and state.is_activating:
+        choose = State(Stage.ASK_NEW_PIN, state.attempt, is_activating=True)
+        return Step(choose, (f"Thank you, {first_name}.", QUESTION[Field.NEW_PIN]))
     if outcome == Outcome.VERIFIED:
         thanks = f"Thank you, {first_name}. Please hold for the next operator."
         return Step(State(Stage.QUEUED, state.attempt), (thanks,), is_enqueued=True)
@@ -147,6 +213,17 @@ def decide(state: State, outcome: Outcome, first_name: str = "") -> Step:
     if state.attempt >= ATTEMPTS_PER_CALL:
         return Step(State(Stage.ENDED, state.attempt), (NOT_VERIFIED,), is_hung_up=True)
     return Step(State(Stage.ASK_ID, state.attempt + 1), (TRY_AGAIN, QUESTION[Field.ID]))
+
+
+def chosen(state: State, is_same: bool) -> Step:
+    """Whether the second keying of the chosen PIN matched the first: set, or choose again."""
+    if state.stage != Stage.SETTING_PIN:
+        raise ValueError(f"no PIN is being set at stage {state.stage}")
+    if is_same:
+        wait = "Please hold for the next operator."
+        return Step(State(Stage.QUEUED, state.attempt), (PIN_SET, wait), is_enqueued=True)
+    again = State(Stage.ASK_NEW_PIN, state.attempt, state.retries, is_activating=True)
+    return _again(again, NOT_THE_SAME)
 
 
 def waiting(position: int) -> Step:

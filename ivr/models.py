@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.core.extensions import Model
@@ -55,6 +55,11 @@ class Call(Model):
     # The PIN itself is never kept: only this outcome of checking it.
     claimed_practitioner_id: Mapped[str | None] = mapped_column(ForeignKey("practitioners.id"))
     is_pin_correct: Mapped[bool] = mapped_column(default=False)
+    # On a first call: this attempt keyed an activation code in place of a PIN; and, between
+    # the two keyings of the PIN the caller chooses, the argon2 hash of the first (the PIN
+    # itself is never kept), which becomes their PIN hash if the second matches it.
+    is_activating: Mapped[bool] = mapped_column(default=False, server_default=false())
+    chosen_pin_hash: Mapped[str | None] = mapped_column(String(200))
 
     practitioner_id: Mapped[str | None] = mapped_column(ForeignKey("practitioners.id"), index=True)
     is_registered_number: Mapped[bool | None]
@@ -76,11 +81,12 @@ class Call(Model):
 
     @property
     def flow_state(self) -> State:
-        return State(self.stage, self.attempt, self.retries)
+        return State(self.stage, self.attempt, self.retries, self.is_activating)
 
     @flow_state.setter
     def flow_state(self, state: State) -> None:
         self.stage, self.attempt, self.retries = state.stage, state.attempt, state.retries
+        self.is_activating = state.is_activating
 
     def __repr__(self) -> str:
         return f"<Call {self.id} {self.status}>"

@@ -12,6 +12,8 @@ from verification import lockout, pins
 from verification.models import AccessStatus, Practitioner
 
 VETTING_VALID_YEARS = 3
+# A practitioner's ContactPoint training is refreshed on the same cycle as their vetting.
+TRAINING_VALID_YEARS = 3
 
 
 class Outcome(StrEnum):
@@ -61,7 +63,8 @@ def check_pin(claimed_id: str | None, pin: str) -> bool:
 
 
 def access_problems(practitioner: Practitioner, today: date) -> tuple[str, ...]:
-    """Why a verified practitioner may not use the desk: suspended, vetting lapsed, untrained."""
+    """Why a verified practitioner may not use the desk: suspended, vetting lapsed, untrained
+    or training lapsed."""
     problems = []
     if practitioner.status != AccessStatus.ACTIVE:
         problems.append("suspended")
@@ -69,15 +72,27 @@ def access_problems(practitioner: Practitioner, today: date) -> tuple[str, ...]:
         problems.append("vetting_expired")
     if practitioner.trained_on is None:
         problems.append("untrained")
+    elif training_expires(practitioner.trained_on) < today:
+        problems.append("training_expired")
     return tuple(problems)
+
+
+def _years_after(day: date, years: int) -> date:
+    # 29 February rolls to 28 February.
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def vetting_expires(vetted_on: date) -> date:
     """The last day a vetting is valid (29 February rolls to 28 February)."""
-    try:
-        return vetted_on.replace(year=vetted_on.year + VETTING_VALID_YEARS)
-    except ValueError:
-        return vetted_on.replace(year=vetted_on.year + VETTING_VALID_YEARS, day=28)
+    return _years_after(vetted_on, VETTING_VALID_YEARS)
+
+
+def training_expires(trained_on: date) -> date:
+    """The last day a training is valid."""
+    return _years_after(trained_on, TRAINING_VALID_YEARS)
 
 
 def conclude(
@@ -97,7 +112,8 @@ def conclude(
     is_throttled = lockout.is_throttled(caller_number, now)
     secret = totp.secret_of(practitioner.totp_secret_encrypted if practitioner else None)
     last_step = practitioner.totp_last_step if practitioner else None
-    step = totp.matching_step(secret, code, now, after=last_step)
+    drift = practitioner.totp_drift if practitioner else 0
+    step = totp.matching_step(secret, code, now, after=last_step, drift=drift)
 
     wrong = credential_problems(practitioner, is_pin_correct, step)
     is_right = not wrong and not is_throttled
@@ -130,4 +146,7 @@ def credential_problems(
         problems.append("wrong_or_reused_code")
     if practitioner.is_locked:
         problems.append("locked")
+    if not practitioner.has_token:
+        # Lost, retired or never given: its sealed secret is one nobody holds.
+        problems.append("no_token")
     return tuple(problems)

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from desk.core.credentials import accounts, totp
+from desk.core.credentials import totp
 from desk.core.extensions import db
 from desk.core.phones import to_e164
 from verification import pins
@@ -19,7 +19,8 @@ ID_SHAPE = re.compile(r"\d{8}")
 
 @dataclass(frozen=True)
 class NewPractitioner:
-    """Who to register; the PIN and token secret are chosen when not given."""
+    """Who to register. Without a PIN they have none until they choose one by keypad with an
+    activation code (verification/activation.py); without a token secret one is made."""
 
     practitioner_id: str
     name: str
@@ -35,12 +36,10 @@ class NewPractitioner:
 
 @dataclass(frozen=True)
 class Issued:
-    """A registered practitioner and the credentials to hand them, shown once."""
+    """A registered practitioner and the token secret to hand them, shown once if made here."""
 
     practitioner: Practitioner
-    pin: str
     totp_secret: str
-    is_pin_generated: bool
     is_secret_generated: bool
 
 
@@ -59,7 +58,6 @@ def register(new: NewPractitioner) -> Issued:
     if not new.name.strip():
         raise ValueError("a name is required")
     numbers = normalised_phones(new.phones)
-    pin = new.pin or pins.generate_pin()
     secret = new.totp_secret or totp.new_secret()
     practitioner = Practitioner(
         id=new.practitioner_id,
@@ -67,7 +65,7 @@ def register(new: NewPractitioner) -> Issued:
         organisation=new.organisation.strip(),
         role=new.role.strip(),
         local_authority=new.local_authority.strip(),
-        pin_hash=pins.hash_pin(pin),
+        pin_hash=pins.hash_pin(new.pin) if new.pin is not None else None,
         totp_secret_encrypted=totp.seal(secret),
         status=AccessStatus.ACTIVE,
         vetted_on=new.vetted_on,
@@ -77,7 +75,7 @@ def register(new: NewPractitioner) -> Issued:
     )
     db.session.add(practitioner)
     db.session.flush()
-    return Issued(practitioner, pin, secret, new.pin is None, new.totp_secret is None)
+    return Issued(practitioner, secret, new.totp_secret is None)
 
 
 def normalised_phones(raw: Iterable[str]) -> list[str]:
@@ -105,20 +103,31 @@ def all_practitioners() -> list[Practitioner]:
 
 def pin_costs() -> Counter[str]:
     """How many PINs are kept at each argon2 cost."""
-    hashes = db.session.scalars(select(Practitioner.pin_hash).execution_options(yield_per=10_000))
-    return Counter(pins.cost_of(pin_hash) for pin_hash in hashes)
+    hashes = db.session.scalars(
+        select(Practitioner.pin_hash)
+        .where(Practitioner.pin_hash.is_not(None))
+        .execution_options(yield_per=10_000)
+    )
+    return Counter(pins.cost_of(pin_hash) for pin_hash in hashes if pin_hash is not None)
 
 
-def unlock(practitioner: Practitioner) -> None:
-    """Let a locked-out practitioner try again."""
-    accounts.unlock(practitioner)
-
-
-def suspend(practitioner: Practitioner) -> None:
-    """Stop a practitioner's access; they are told it is not active if they call."""
-    practitioner.status = AccessStatus.SUSPENDED
-
-
-def reactivate(practitioner: Practitioner) -> None:
-    """Restore a suspended practitioner's access."""
-    practitioner.status = AccessStatus.ACTIVE
+def find(text: str, limit: int = 50) -> list[Practitioner]:
+    """Practitioners whose ID is `text`, or whose name or organisation contains it, by name."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    if ID_SHAPE.fullmatch(text):
+        found = db.session.get(Practitioner, text)
+        return [found] if found else []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(
+        db.session.scalars(
+            select(Practitioner)
+            .where(
+                Practitioner.name.ilike(pattern, escape="\\")
+                | Practitioner.organisation.ilike(pattern, escape="\\")
+            )
+            .order_by(Practitioner.name, Practitioner.id)
+            .limit(limit)
+        )
+    )

@@ -234,4 +234,10 @@ SETTINGS = (
     Setting("DESK_ARGON2_TIME_COST", 2, int, "argon2id passes for PIN hashes."),
     Setting("DESK_ARGON2_MEMORY_KIB", 19456, int, "argon2id memory for PIN hashes, in KiB."),
     Setting("DESK_ARGON2_PARALLELISM", 1, int, "argon2id lanes for PIN hashes."),
+    Setting(
+        "DESK_ACTIVATION_DAYS",
+        28,
+        int,
+        "Days a practitioner's one-time activation code works before a new one must be issued.",
+    ),
 )

@@ -63,6 +63,14 @@ DEMO_STAFF = (
         "SUPERVISORDEMOSECRETSUPERVISOR23",
         None,
     ),
+    DemoStaff(
+        "admin",
+        "Ada Administrator",
+        Role.ADMIN,
+        "demo-admin-pass-16",
+        "ADMINDEMOSECRETADMINDEMOSECRET23",
+        None,
+    ),
 )
 DEMO_CHILDREN = 300
 DEMO_SEED = 2026
@@ -118,7 +126,9 @@ def seed() -> None:
     click.get_current_context().invoke(
         generate_command, count=DEMO_CHILDREN, seed=DEMO_SEED, out=None
     )
-    click.echo("Current codes: flask --app wsgi demo code 40000001 (or: operator, supervisor)")
+    click.echo(
+        "Current codes: flask --app wsgi demo code 40000001 (or: operator, supervisor, admin)"
+    )
 
 
 @demo_cli.command("code")

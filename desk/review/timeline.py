@@ -35,6 +35,8 @@ VERIFICATION_REASONS = {
     "suspended": "access suspended",
     "vetting_expired": "vetting expired",
     "untrained": "not trained",
+    "training_expired": "training expired",
+    "no_token": "no working token (lost, retired or not yet given)",  # nosec B105 - words
 }
 ENDED_BY_DESK = {
     "closed": "the desk was closed",
@@ -42,6 +44,7 @@ ENDED_BY_DESK = {
     "not_verified": "the caller was not verified",
     "access_not_active": "the practitioner's access is not active",
     "no_usable_entry": "no usable keypad entry",
+    "pin_not_set": "the PIN being chosen was not set",
     "queue_failed": "the queue failed",
 }
 # Page views would drown the steps; the audit log keeps them all the same.
@@ -232,6 +235,7 @@ DESCRIPTIONS: dict[str, Describe] = {
     Event.VERIFICATION_SUCCEEDED: _verified,
     Event.VERIFICATION_INACTIVE: _inactive,
     Event.PRACTITIONER_LOCKED: _fixed("ivr", "Practitioner locked after repeated failures", "bad"),
+    Event.PRACTITIONER_ACTIVATED: _fixed("ivr", "Practitioner chose their PIN by keypad", "ok"),
     Event.CALL_QUEUED: _fixed("queue", "Joined the queue"),
     Event.CALL_LEFT_QUEUE: _left_queue,
     Event.CALL_ABANDONED: _fixed("queue", "Hung up while waiting", "warn"),

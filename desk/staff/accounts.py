@@ -160,6 +160,21 @@ def unlock(staff: Staff, *, by: Actor) -> None:
     record(Event.STAFF_UNLOCKED, **subject(staff), data={"username": staff.username, **_by(by)})
 
 
+def reenrol_authenticator(staff: Staff, *, by: Actor) -> str:
+    """A new authenticator secret for a member of staff (their phone lost or replaced), to be
+    shown once; the old one stops working, and so do their open sessions."""
+    secret = totp.new_secret()
+    staff.totp_secret_encrypted = totp.seal(secret)
+    staff.totp_last_step = None
+    staff.session_epoch += 1
+    record(
+        Event.STAFF_AUTHENTICATOR_REENROLLED,
+        **subject(staff),
+        data={"username": staff.username, **_by(by)},
+    )
+    return secret
+
+
 def authenticate(username: str, password: str, code: str, now: datetime) -> Staff | None:
     """The member of staff these details sign in, or None; every attempt is audited.
 

@@ -17,6 +17,7 @@ from desk.core.extensions import db
 from desk.core.types import utcnow
 from desk.staff import accounts, sessions
 from desk.staff.forms import SignInForm
+from desk.staff.models import Role
 
 bp = Blueprint("auth", __name__)
 
@@ -51,6 +52,9 @@ def sign_in() -> Response | str:
             session.permanent = True
             login_user(staff)
             sessions.start(session, now)
+            if staff.role is Role.ADMIN and not safe_next(request.args.get("next")):
+                # An administrator's work is on the administration pages, not the home page.
+                return redirect(url_for("admin.index"))
             return redirect(destination)
         flash(NOT_RECOGNISED, "error")
         form.code.data = ""  # a spent or wrong code is no use in the box again

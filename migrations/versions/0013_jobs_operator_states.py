@@ -1,7 +1,7 @@
 """scheduled jobs' last runs; operators' states
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-02
 
 `jobs run-due` keeps when each job last ran (a daily job runs once a day however often it is
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

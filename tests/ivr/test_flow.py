@@ -237,3 +237,124 @@ def test_waiting_announces_the_position(position: int, heard: str) -> None:
     step = flow.waiting(position)
     assert step.say[0] == heard
     assert step.pause_seconds > 0 and step.gathers is None
+
+
+# A first call: the activation code keyed where the PIN goes, then a PIN chosen twice.
+ACTIVATION, CHOSEN = "1234123412341234", "804215"
+activating_code = State(Stage.ASK_CODE, is_activating=True)
+choose = State(Stage.ASK_NEW_PIN, is_activating=True)
+confirm = State(Stage.CONFIRM_PIN, is_activating=True)
+setting = State(Stage.SETTING_PIN, is_activating=True)
+
+
+@pytest.mark.parametrize(
+    ("state", "digits", "next_state", "heard", "accepted"),
+    [
+        (ask_pin, ACTIVATION, activating_code, (flow.QUESTION[Field.CODE],), Field.ACTIVATION),
+        # 13 to 15 digits are neither a PIN nor a code: the PIN's hint, nothing more.
+        (
+            ask_pin,
+            ACTIVATION[:15],
+            State(Stage.ASK_PIN, 1, 1),
+            (flow.HINT[Field.PIN], flow.QUESTION[Field.PIN]),
+            None,
+        ),
+        (activating_code, CODE, State(Stage.CHECKING, is_activating=True), (), Field.CODE),
+        (choose, CHOSEN, confirm, (flow.QUESTION[Field.CONFIRM_PIN],), Field.NEW_PIN),
+        (
+            choose,
+            "123456",
+            State(Stage.ASK_NEW_PIN, 1, 1, True),
+            (flow.TOO_EASY, flow.QUESTION[Field.NEW_PIN]),
+            None,
+        ),
+        (
+            choose,
+            "000000",
+            State(Stage.ASK_NEW_PIN, 1, 1, True),
+            (flow.TOO_EASY, flow.QUESTION[Field.NEW_PIN]),
+            None,
+        ),
+        (
+            choose,
+            "12345",
+            State(Stage.ASK_NEW_PIN, 1, 1, True),
+            (flow.HINT[Field.NEW_PIN], flow.QUESTION[Field.NEW_PIN]),
+            None,
+        ),
+        (
+            State(Stage.ASK_NEW_PIN, 1, 2, True),
+            "111111",
+            State(Stage.ENDED, 1, 3, True),
+            (flow.PIN_NOT_SET,),
+            None,
+        ),
+        (confirm, CHOSEN, setting, (), Field.CONFIRM_PIN),
+        (
+            State(Stage.CONFIRM_PIN, 1, 1, True),
+            CHOSEN,
+            State(Stage.SETTING_PIN, 1, 1, True),
+            (),
+            Field.CONFIRM_PIN,
+        ),
+    ],
+)
+def test_answer_while_activating(
+    state: State, digits: str, next_state: State, heard: tuple[str, ...], accepted: Field | None
+) -> None:
+    step = flow.answer(state, digits)
+    assert (step.state, step.say, step.accepted) == (next_state, heard, accepted)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "next_state", "last_words", "is_enqueued", "is_hung_up"),
+    [
+        (Outcome.VERIFIED, choose, flow.QUESTION[Field.NEW_PIN], False, False),
+        (Outcome.INACTIVE, State(Stage.ENDED), flow.NOT_ACTIVE, False, True),
+        # A wrong activation code sounds as a wrong PIN does, and starts again from the ID.
+        (Outcome.REJECTED, State(Stage.ASK_ID, 2), flow.QUESTION[Field.ID], False, False),
+    ],
+)
+def test_decide_while_activating(
+    outcome: Outcome, next_state: State, last_words: str, is_enqueued: bool, is_hung_up: bool
+) -> None:
+    step = flow.decide(State(Stage.CHECKING, is_activating=True), outcome, "Sam")
+    assert step.state == next_state
+    assert step.say[-1] == last_words
+    assert (step.is_enqueued, step.is_hung_up) == (is_enqueued, is_hung_up)
+    if outcome == Outcome.REJECTED:
+        assert step.say == flow.decide(State(Stage.CHECKING), outcome).say
+
+
+@pytest.mark.parametrize(
+    ("state", "is_same", "next_state", "heard", "is_enqueued", "is_hung_up"),
+    [
+        (setting, True, State(Stage.QUEUED), flow.PIN_SET, True, False),
+        (setting, False, State(Stage.ASK_NEW_PIN, 1, 1, True), flow.NOT_THE_SAME, False, False),
+        (
+            State(Stage.SETTING_PIN, 1, 2, True),
+            False,
+            State(Stage.ENDED, 1, 3, True),
+            flow.PIN_NOT_SET,
+            False,
+            True,
+        ),
+    ],
+)
+def test_chosen(
+    state: State,
+    is_same: bool,
+    next_state: State,
+    heard: str,
+    is_enqueued: bool,
+    is_hung_up: bool,
+) -> None:
+    step = flow.chosen(state, is_same)
+    assert step.state == next_state
+    assert step.say[0] == heard
+    assert (step.is_enqueued, step.is_hung_up) == (is_enqueued, is_hung_up)
+
+
+def test_nothing_is_chosen_outside_setting_a_pin() -> None:
+    with pytest.raises(ValueError, match="no PIN is being set"):
+        flow.chosen(State(Stage.ASK_ID), True)

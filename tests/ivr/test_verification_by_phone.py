@@ -6,6 +6,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from desk.core.audit.actors import Actor
 from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
 from desk.dev.simulator import Phone, Twilio
@@ -13,7 +14,7 @@ from ivr import flow
 from ivr.flow import Field
 from tests.factories import PHONE, PIN, current_code, make_practitioner
 from tests.stored import audit_data, stored_practitioner
-from verification import registry
+from verification import administration
 from verification.models import Practitioner
 
 WRONG_PIN = "111999"
@@ -144,7 +145,8 @@ def test_five_consecutive_failures_lock_the_account_across_calls(
     assert kinds.count("practitioner.locked") == 1
 
     with app.app_context():
-        registry.unlock(db.session.get(Practitioner, sam))  # type: ignore[arg-type]
+        practitioner = db.session.get_one(Practitioner, sam)
+        administration.unlock(practitioner, "Checked with the caller", by=Actor("tests"))
         db.session.commit()
     fourth = twilio.call(PHONE)
     fourth.dial()

@@ -1,4 +1,4 @@
-"""Who may use the desk once verified: active, vetted within 3 years, trained."""
+"""Who may use the desk once verified: active, vetted and trained within 3 years."""
 
 from datetime import date
 
@@ -27,6 +27,8 @@ def practitioner(**fields: object) -> Practitioner:
         ({"vetted_on": date(2023, 11, 25)}, ()),
         ({"vetted_on": date(2023, 11, 24)}, ("vetting_expired",)),
         ({"trained_on": None}, ("untrained",)),
+        ({"trained_on": date(2023, 11, 25)}, ()),
+        ({"trained_on": date(2023, 11, 24)}, ("training_expired",)),
         ({"status": AccessStatus.SUSPENDED, "trained_on": None}, ("suspended", "untrained")),
     ],
 )

@@ -53,15 +53,19 @@ def test_add_with_given_credentials_keeps_only_their_hash_and_sealed_secret(app:
         assert db.session.scalar(select(AuditEvent.kind)) == "practitioner.added"
 
 
-def test_add_without_credentials_issues_them_once(app: Flask) -> None:
+def test_add_without_credentials_issues_an_activation_code_and_a_token_once(app: Flask) -> None:
     code, output = run(app, *ADD)
     assert code == 0, output
-    pin = re.search(r"PIN \(shown once.*\): (\d+)", output)
+    activation = re.search(r"Activation code \(shown once.*\): ([\d ]{19})", output)
     secret = re.search(r"Token secret \(shown once\): ([A-Z2-7]+)", output)
-    assert pin and secret and "otpauth://totp/" in output
+    assert activation and secret and "otpauth://totp/" in output
     sam = stored_practitioner(app, "40000001")
+    assert sam.pin_hash is None  # chosen by the practitioner, by keypad
     with app.app_context():
-        assert pins.check_pin(sam.pin_hash, pin.group(1))
+        from desk.core.types import utcnow
+        from verification import activation as codes
+
+        assert codes.check(sam.id, activation.group(1).replace(" ", ""), utcnow())
         assert (
             pyotp.TOTP(totp.unseal(sam.totp_secret_encrypted)).now()
             == pyotp.TOTP(secret.group(1)).now()
@@ -98,19 +102,26 @@ def test_unlock_suspend_and_reactivate_are_applied_and_audited(app: Flask, sam: 
     with app.app_context():
         db.session.get(Practitioner, sam).locked_at = db.func.now()  # type: ignore[union-attr]
         db.session.commit()
-    assert run(app, "practitioners", "unlock", sam)[0] == 0
+    code, output = run(app, "practitioners", "unlock", sam)
+    assert code != 0 and "--reason" in output
+    assert run(app, "practitioners", "unlock", sam, "--reason", "Rang the helpdesk")[0] == 0
     assert not stored_practitioner(app, "40000001").is_locked
-    assert run(app, "practitioners", "suspend", sam)[0] == 0
+    assert run(app, "practitioners", "suspend", sam, "--reason", "Left the council")[0] == 0
     assert stored_practitioner(app, "40000001").status == AccessStatus.SUSPENDED
     assert run(app, "practitioners", "reactivate", sam)[0] == 0
     assert stored_practitioner(app, "40000001").status == AccessStatus.ACTIVE
     with app.app_context():
         kinds = list(db.session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id)))
+        reasons = [
+            e.data.get("reason")
+            for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+        ]
     assert kinds == ["practitioner.unlocked", "practitioner.suspended", "practitioner.reactivated"]
+    assert reasons == ["Rang the helpdesk", "Left the council", None]
 
 
 def test_managing_an_unknown_practitioner_says_so(app: Flask) -> None:
-    code, output = run(app, "practitioners", "suspend", "49999999")
+    code, output = run(app, "practitioners", "suspend", "49999999", "--reason", "x")
     assert code != 0 and "no practitioner 49999999" in output
 
 
@@ -123,7 +134,7 @@ def test_list_shows_each_practitioner_and_their_state(app: Flask, sam: str) -> N
 
 def test_pin_costs_counts_the_pins_kept_at_an_older_cost(app: Flask) -> None:
     for n in range(3):
-        assert run(app, *ADD[:3], f"4000000{n}", *ADD[4:])[0] == 0
+        assert run(app, *ADD[:3], f"4000000{n}", *ADD[4:], "--pin", "739182")[0] == 0
     older = PasswordHasher(time_cost=3, memory_cost=4096, parallelism=1).hash("739182")
     with app.app_context():
         db.session.get_one(Practitioner, "40000002").pin_hash = older

@@ -29,6 +29,19 @@ class Event(StrEnum):
     PRACTITIONER_UNLOCKED = "practitioner.unlocked"
     PRACTITIONER_SUSPENDED = "practitioner.suspended"
     PRACTITIONER_REACTIVATED = "practitioner.reactivated"
+    # Administration of practitioners (verification; issue 16)
+    PRACTITIONERS_IMPORTED = "practitioners.imported"
+    PRACTITIONER_UPDATED = "practitioner.updated"
+    PRACTITIONER_ACTIVATION_ISSUED = "practitioner.activation_issued"
+    PRACTITIONER_ACTIVATED = "practitioner.activated"
+    PRACTITIONER_PHONES_CHANGED = "practitioner.phones_changed"
+    PRACTITIONER_DATES_CHANGED = "practitioner.dates_changed"
+    TOKENS_IMPORTED = "tokens.imported"
+    TOKEN_ASSIGNED = "token.assigned"  # noqa: S105  # nosec B105 - an event name
+    TOKEN_RESYNCED = "token.resynced"  # noqa: S105  # nosec B105 - an event name
+    TOKEN_LOST = "token.lost"  # noqa: S105  # nosec B105 - an event name
+    TOKEN_RETIRED = "token.retired"  # noqa: S105  # nosec B105 - an event name
+    SOFT_TOKEN_ISSUED = "token.soft_issued"  # noqa: S105  # nosec B105 - an event name
     # Staff accounts and sign-in (staff)
     STAFF_ADDED = "staff.added"
     STAFF_DISABLED = "staff.disabled"
@@ -37,6 +50,7 @@ class Event(StrEnum):
     STAFF_SIGNED_IN = "staff.signed_in"
     STAFF_SIGNED_OUT = "staff.signed_out"
     STAFF_SIGN_IN_FAILED = "staff.sign_in_failed"
+    STAFF_AUTHENTICATOR_REENROLLED = "staff.authenticator_reenrolled"
     # An operator's handling of a call (console)
     CALL_TAKEN = "call.taken"
     CALL_TAKE_FAILED = "call.take_failed"

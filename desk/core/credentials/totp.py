@@ -58,10 +58,13 @@ def provisioning_uri(secret: str, practitioner_id: str) -> str:
     )
 
 
-def matching_step(secret: str, code: str, at: datetime, after: int | None) -> int | None:
-    """The time-step the code belongs to, if it is valid now and later than step `after`."""
+def matching_step(
+    secret: str, code: str, at: datetime, after: int | None, drift: int = 0
+) -> int | None:
+    """The time-step the code belongs to, if it is valid now and later than step `after`;
+    `drift` steps is how far the token's clock is known to run ahead (or, negative, behind)."""
     totp = pyotp.TOTP(secret)
-    now_step = totp.timecode(at)
+    now_step = totp.timecode(at) + drift
     found = None
     for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
         is_match = hmac.compare_digest(totp.generate_otp(step), code)

@@ -128,7 +128,12 @@ def test_every_kind_of_event_about_a_call_has_words_on_the_timeline() -> None:
         for kind in Event
         if kind.value.split(".")[0] in {"call", "verification", "search", "record"}
         or kind
-        in {Event.PRACTITIONER_LOCKED, Event.REVIEW_SIGNED_OFF, Event.REVIEW_SIGN_OFF_REFUSED}
+        in {
+            Event.PRACTITIONER_LOCKED,
+            Event.PRACTITIONER_ACTIVATED,
+            Event.REVIEW_SIGNED_OFF,
+            Event.REVIEW_SIGN_OFF_REFUSED,
+        }
     ]
     # Recorded without a call to put it on: Twilio spoke of a call the desk does not know.
     about_calls.remove(Event.CALL_STATUS_FOR_UNKNOWN_CALL)
