@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from desk.console import purging
+from desk.console import listening, purging
+from desk.console.line_views import bp as line_bp
 from desk.console.views import bp as console_bp
 from desk.core import config as desk_config
 from desk.core import sqlite
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(line_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(ivr_bp)
 
@@ -106,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     """Let the layers below hear of what they cannot call upward to do themselves."""
     purging.connect()
+    listening.connect()
     assessment.connect()
 
 

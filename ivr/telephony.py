@@ -1,7 +1,9 @@
 """Every REST call the desk makes to Twilio goes through here: one adapter, or its local twin.
 
 Taking a call moves the caller out of the queue into a conference named for the call, then
-dials the operator's own leg (phone number, SIP address or browser client) into it.
+dials the operator's own leg (phone number, SIP address or the console's softphone) into it.
+In the conference the desk holds and resumes the caller, mutes the operator, and adds a
+supervisor's leg, through the Conference Participant API.
 """
 
 from collections.abc import Iterator, Mapping
@@ -15,6 +17,8 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+# The operator leg's call progress Twilio reports to its status callback.
+OPERATOR_LEG_EVENTS = ["initiated", "ringing", "answered", "completed"]
 # Twilio error codes that mean the caller's leg is no longer there to be moved.
 CALLER_GONE_CODES = {20404, 21220}
 REST_TIMEOUT_SECONDS = 5.0
@@ -40,6 +44,17 @@ class Leg:
     status_url: str
 
 
+@dataclass(frozen=True)
+class Listener:
+    """A supervisor's leg to add to a call's conference: muted (listen), heard by the operator
+    alone (coach: `coaching` is the operator's CallSid), or heard by both (barge)."""
+
+    to: str
+    muted: bool
+    coaching: str | None
+    status_url: str
+
+
 class Telephony(Protocol):
     def connect_caller(self, leg: Leg) -> None:
         """Take the caller out of the queue and into the call's conference."""
@@ -52,6 +67,15 @@ class Telephony(Protocol):
 
     def hang_up(self, call_sid: str) -> None:
         """End a leg."""
+
+    def hold(self, conference_sid: str, call_sid: str, hold_url: str | None) -> None:
+        """Put a participant on hold, hearing the TwiML at `hold_url`; None: take them off."""
+
+    def mute(self, conference_sid: str, call_sid: str, muted: bool) -> None:
+        """Mute or unmute a participant in the conference."""
+
+    def add_listener(self, conference_sid: str, listener: Listener) -> str:
+        """Ring a supervisor into the conference; the new leg's CallSid."""
 
 
 class TwilioTelephony:
@@ -80,6 +104,7 @@ class TwilioTelephony:
                 method="POST",
                 status_callback=leg.status_url,
                 status_callback_method="POST",
+                status_callback_event=OPERATOR_LEG_EVENTS,
                 timeout=30,
             )
         return str(created.sid)
@@ -91,6 +116,38 @@ class TwilioTelephony:
     def hang_up(self, call_sid: str) -> None:
         with _translated():
             self.client.calls(call_sid).update(status="completed")
+
+    def hold(self, conference_sid: str, call_sid: str, hold_url: str | None) -> None:
+        participant = self.client.conferences(conference_sid).participants(call_sid)
+        with _translated():
+            if hold_url is None:
+                participant.update(hold=False)
+            else:
+                participant.update(hold=True, hold_url=hold_url, hold_method="POST")
+
+    def mute(self, conference_sid: str, call_sid: str, muted: bool) -> None:
+        with _translated():
+            self.client.conferences(conference_sid).participants(call_sid).update(muted=muted)
+
+    def add_listener(self, conference_sid: str, listener: Listener) -> str:
+        coaching: dict[str, Any] = (
+            {"coaching": True, "call_sid_to_coach": listener.coaching} if listener.coaching else {}
+        )
+        with _translated():
+            created = self.client.conferences(conference_sid).participants.create(
+                from_=self.desk_number,
+                to=listener.to,
+                label="supervisor",
+                muted=listener.muted,
+                beep="false",
+                end_conference_on_exit=False,
+                status_callback=listener.status_url,
+                status_callback_method="POST",
+                status_callback_event=OPERATOR_LEG_EVENTS,
+                timeout=30,
+                **coaching,
+            )
+        return str(created.call_sid)
 
 
 @contextmanager
@@ -128,6 +185,26 @@ class RungLeg:
     status_url: str
 
 
+@dataclass(frozen=True)
+class Change:
+    """What the local adapter was asked to change of a participant: hold (with the hold URL,
+    or None to resume) or mute."""
+
+    call_sid: str
+    hold: bool | None = None
+    hold_url: str | None = None
+    muted: bool | None = None
+
+
+@dataclass(frozen=True)
+class AddedLeg:
+    """A supervisor's leg the local adapter was asked to add to a conference."""
+
+    sid: str
+    conference_sid: str
+    listener: Listener
+
+
 @dataclass
 class LocalTelephony:
     """Plays Twilio's part on one machine: the dev phone and tests, no account needed.
@@ -143,6 +220,9 @@ class LocalTelephony:
     # The latest order for each call, and the operator leg rung into each conference.
     orders: dict[str, Order] = field(default_factory=dict)
     rung: dict[str, RungLeg] = field(default_factory=dict)
+    # Participant changes and supervisors' legs, by conference SID, for the dev phone to play.
+    changes: dict[str, list[Change]] = field(default_factory=dict)
+    added: dict[str, list[AddedLeg]] = field(default_factory=dict)
     _legs: int = 0
 
     def _act(self, *action: str) -> None:
@@ -171,6 +251,26 @@ class LocalTelephony:
     def hang_up(self, call_sid: str) -> None:
         self._act("hang_up", call_sid)
         self.orders[call_sid] = Order()
+
+    def hold(self, conference_sid: str, call_sid: str, hold_url: str | None) -> None:
+        self._act("hold" if hold_url else "resume", conference_sid, call_sid)
+        change = Change(call_sid, hold=hold_url is not None, hold_url=hold_url)
+        self.changes.setdefault(conference_sid, []).append(change)
+
+    def mute(self, conference_sid: str, call_sid: str, muted: bool) -> None:
+        self._act("mute" if muted else "unmute", conference_sid, call_sid)
+        self.changes.setdefault(conference_sid, []).append(Change(call_sid, muted=muted))
+
+    def add_listener(self, conference_sid: str, listener: Listener) -> str:
+        self._act("add_listener", conference_sid, listener.to, listener.coaching or "")
+        self._legs += 1
+        sid = f"CL{self._legs:032d}"
+        self.added.setdefault(conference_sid, []).append(AddedLeg(sid, conference_sid, listener))
+        return sid
+
+    def take_changes(self, conference_sid: str) -> list[Change]:
+        """The participant changes waiting for a conference, once."""
+        return self.changes.pop(conference_sid, [])
 
     def take_order(self, call_sid: str) -> Order | None:
         """The order waiting for a call, once."""

@@ -16,6 +16,7 @@ from desk.records.disclosure import Disclosure, RecordArchived
 from desk.records.models import Child
 from desk.records.search import Criteria, SearchRefused, search
 from desk.staff.models import Staff
+from ivr import line
 from ivr.models import FINISHED
 
 
@@ -32,8 +33,9 @@ class OpenRecord:
 def _require_live_call(handling: Handling) -> None:
     if not handling.may_search:
         raise Refused("Confirm the caller's identity and record the purpose before searching.")
-    if handling.call.status in FINISHED or handling.call.ended_at is not None:
+    if handling.call.status in FINISHED:
         raise Refused("The caller has hung up: wrap up the call.")
+    line.refuse_if_hung_up(handling.call)
 
 
 def _searches_made(handling: Handling) -> int:

@@ -1,0 +1,10 @@
+"""What the IVR announces to the layers above it, which it must never call itself."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent with `call`, `call_sid`, `event` (Twilio's StatusCallbackEvent) and `now`, inside the
+# webhook's transaction, when the conference reports a party the IVR does not keep itself
+# (a supervisor's leg, labelled `supervisor`).
+participant_changed = _signals.signal("participant-changed")
