@@ -61,7 +61,7 @@ DEMO_STAFF = (
         Role.SUPERVISOR,
         "demo-supervisor-pass",
         "SUPERVISORDEMOSECRETSUPERVISOR23",
-        None,
+        "browser",
     ),
 )
 DEMO_CHILDREN = 300

@@ -10,17 +10,24 @@ through the desk's own pages in both cases, as REST calls the local adapter play
 from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
+from desk.core.extensions import db
+from desk.dev.devphone.carrier import SimulatedCall
 from desk.dev.devphone.switchboard import local_telephony, switchboard
 from desk.staff.access import role_required
 from desk.staff.models import Role
 from desk.staff.sessions import background
+from ivr.telephony import AddedLeg
 
 bp = Blueprint("devsoftphone", __name__, url_prefix="/dev/softphone")
 staff_on_calls = role_required(Role.OPERATOR, Role.SUPERVISOR)
 
 
 def _target() -> str:
-    return f"client:{current_user.softphone_identity}"
+    target = f"client:{current_user.softphone_identity}"
+    # No transaction of this request stays open while the dev phone's webhooks, requests of
+    # their own, write theirs (on SQLite it would lock them out).
+    db.session.rollback()
+    return target
 
 
 @bp.get("/leg")
@@ -32,40 +39,45 @@ def leg() -> Response:
     return jsonify(state=found[1] if found else "idle")
 
 
+def _leg() -> tuple[SimulatedCall, AddedLeg | None] | None:
+    """The dev phone's call carrying this softphone's leg, and the leg if it is a listen-in."""
+    target = _target()
+    found = switchboard().carrying(target)
+    if found is None:
+        return None
+    call, _ = found
+    conference = call.conference
+    return call, conference.ringing_listener(target) if conference else None
+
+
 @bp.post("/answer")
 @background
 @staff_on_calls
 def answer() -> Response:
-    found = switchboard().carrying(_target())
-    if found is None:
-        return jsonify(state="idle")
-    call, _ = found
-    with call.lock:
-        conference = call.conference
-        listener = conference.ringing_listener(_target()) if conference else None
-        if conference is not None and listener is not None:
-            conference.answer_listener(listener, call.hear)
-        else:
-            call.answer()
-    found = switchboard().carrying(_target())
-    return jsonify(state=found[1] if found else "idle")
+    found = _leg()
+    if found is not None:
+        call, listener = found
+        with call.lock:
+            if call.conference is not None and listener is not None:
+                call.conference.answer_listener(listener, call.hear)
+            else:
+                call.answer()
+    return leg()
 
 
 @bp.post("/hang-up")
 @background
 @staff_on_calls
 def hang_up() -> Response:
-    found = switchboard().carrying(_target())
+    found = _leg()
     if found is not None:
-        call, _ = found
+        call, listener = found
         with call.lock:
-            conference = call.conference
-            listener = conference.ringing_listener(_target()) if conference else None
-            if conference is not None and listener is not None:
-                # Hanging up a listen-in is the desk's to do (it audits it): as Twilio would,
-                # the leg ends, and its status callback ends the listen-in.
+            if call.conference is not None and listener is not None:
+                # As Twilio would: the leg ends, and its status callback ends the listen-in
+                # (the desk's to record).
                 local_telephony().orders.pop(listener.sid, None)
-                conference.end_listener(listener.sid)
+                call.conference.end_listener(listener.sid)
             else:
                 call.operator_hangs_up()
     return jsonify(state="idle")
