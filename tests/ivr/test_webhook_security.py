@@ -19,8 +19,7 @@ from tests.stored import row_counts, stored_call
 WEBHOOKS = [route for route in routes() if route.blueprint == "ivr"]
 
 # The query strings the desk puts on the URLs it gives Twilio (ivr/twiml.py, calls.leg_for,
-# the listen-ins);
-# a webhook named nowhere here is called without one.
+# the listen-ins); a webhook named nowhere here is called without one.
 QUERIES = {
     "ivr.answer": "turn=1",
     "ivr.caller_joins": "call={call}",
