@@ -9,7 +9,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from desk.admin.views import bp as admin_bp
-from desk.console import purging, states
+from desk.console import listening, purging, states
+from desk.console.line_views import bp as line_bp
 from desk.console.views import bp as console_bp
 from desk.core import config as desk_config
 from desk.core import logs, sqlite
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(line_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(ivr_bp)
@@ -111,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     """Let the layers below hear of what they cannot call upward to do themselves."""
     purging.connect()
+    listening.connect()
     assessment.connect()
     states.connect()
 

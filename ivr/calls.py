@@ -232,14 +232,17 @@ def join_conference(public_id: str, is_operator: bool) -> str:
     call = by_public_id(public_id)
     if call is None:
         return twiml.render(flow.unavailable())
+    events_url = public_url("ivr.conference_events", call=call.public_id)
     if not is_operator:
-        return twiml.conference((flow.CONNECTING,), conference_name(call), is_operator=False)
+        return twiml.conference(
+            (flow.CONNECTING,), conference_name(call), is_operator=False, events_url=events_url
+        )
     who = call.practitioner
     whisper = (
         f"Caller: {who.name}, {who.role}, {who.organisation}." if who else "Caller verified.",
         "Registered number." if call.is_registered_number else "Not a registered number.",
     )
-    return twiml.conference(whisper, conference_name(call), is_operator=True)
+    return twiml.conference(whisper, conference_name(call), is_operator=True, events_url=events_url)
 
 
 def leg_for(call: Call) -> Leg:
@@ -265,19 +268,6 @@ def public_url(endpoint: str, **values: Any) -> str:
 def conference_name(call: Call) -> str:
     """The conference a taken call is connected in, named after the call."""
     return f"desk-call-{call.public_id}"
-
-
-def note_operator_leg(public_id: str, status: str, now: datetime) -> None:
-    """Record how the operator's own leg went (answered, busy, no answer, ended)."""
-    call = by_public_id(public_id)
-    if call is not None and status:
-        record(
-            Event.CALL_OPERATOR_LEG,
-            call_id=call.id,
-            practitioner_id=call.practitioner_id,
-            data={"status": status},
-        )
-        signals.operator_leg_status.send(None, call=call, status=status, now=now)
 
 
 def requeue(sid: str, now: datetime) -> str:

@@ -73,6 +73,16 @@ class Call(Model):
     duration_seconds: Mapped[int | None]
     # Twilio's SequenceNumber of the last status callback applied; older ones are ignored.
     last_sequence: Mapped[int | None]
+    # The line as Twilio reports it (ivr/line.py): the conference's SID, which the participant
+    # REST calls need; when the caller joined and left it, and whether they are on hold; the
+    # operator's leg: its call progress, when it joined, whether the desk muted it.
+    conference_sid: Mapped[str | None] = mapped_column(String(64))
+    caller_in_conference_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    caller_left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_caller_on_hold: Mapped[bool] = mapped_column(default=False, server_default="false")
+    operator_leg_status: Mapped[str | None] = mapped_column(String(16))
+    operator_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_operator_muted: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     claimed_practitioner: Mapped[Practitioner | None] = relationship(
         foreign_keys=[claimed_practitioner_id]

@@ -1,7 +1,9 @@
 """Every REST call the desk makes to Twilio goes through here: one adapter, or its local twin.
 
 Taking a call moves the caller out of the queue into a conference named for the call, then
-dials the operator's own leg (phone number, SIP address or browser client) into it.
+dials the operator's own leg (phone number, SIP address or the console's softphone) into it.
+In the conference the desk holds and resumes the caller, mutes the operator, and adds a
+supervisor's leg, through the Conference Participant API.
 """
 
 from collections.abc import Iterator, Mapping
@@ -19,6 +21,8 @@ from twilio.rest import Client
 
 from desk.core import metrics
 
+# The operator leg's call progress Twilio reports to its status callback.
+OPERATOR_LEG_EVENTS = ["initiated", "ringing", "answered", "completed"]
 # Twilio error codes that mean the caller's leg is no longer there to be moved.
 CALLER_GONE_CODES = {20404, 21220}
 REST_TIMEOUT_SECONDS = 5.0
@@ -52,6 +56,14 @@ class LineStatus:
     status: str
     duration_seconds: int | None = None
     ended_at: datetime | None = None
+class Listener:
+    """A supervisor's leg to add to a call's conference: muted (listen), heard by the operator
+    alone (coach: `coaching` is the operator's CallSid), or heard by both (barge)."""
+
+    to: str
+    muted: bool
+    coaching: str | None
+    status_url: str
 
 
 class Telephony(Protocol):
@@ -69,6 +81,14 @@ class Telephony(Protocol):
 
     def line_status(self, call_sid: str) -> LineStatus:
         """Ask for a call's real status (reconciliation, ivr/reconcile.py)."""
+    def hold(self, conference_sid: str, call_sid: str, hold_url: str | None) -> None:
+        """Put a participant on hold, hearing the TwiML at `hold_url`; None: take them off."""
+
+    def mute(self, conference_sid: str, call_sid: str, muted: bool) -> None:
+        """Mute or unmute a participant in the conference."""
+
+    def add_listener(self, conference_sid: str, listener: Listener) -> str:
+        """Ring a supervisor into the conference; the new leg's CallSid."""
 
 
 class TwilioTelephony:
@@ -97,6 +117,7 @@ class TwilioTelephony:
                 method="POST",
                 status_callback=leg.status_url,
                 status_callback_method="POST",
+                status_callback_event=OPERATOR_LEG_EVENTS,
                 timeout=30,
             )
         return str(created.sid)
@@ -117,6 +138,37 @@ class TwilioTelephony:
             ended = parsedate_to_datetime(ended)
         duration = int(found.duration) if found.duration not in (None, "") else None
         return LineStatus(str(found.status), duration, ended)
+    def hold(self, conference_sid: str, call_sid: str, hold_url: str | None) -> None:
+        participant = self.client.conferences(conference_sid).participants(call_sid)
+        with _translated("hold"):
+            if hold_url is None:
+                participant.update(hold=False)
+            else:
+                participant.update(hold=True, hold_url=hold_url, hold_method="POST")
+
+    def mute(self, conference_sid: str, call_sid: str, muted: bool) -> None:
+        with _translated("mute"):
+            self.client.conferences(conference_sid).participants(call_sid).update(muted=muted)
+
+    def add_listener(self, conference_sid: str, listener: Listener) -> str:
+        coaching: dict[str, Any] = (
+            {"coaching": True, "call_sid_to_coach": listener.coaching} if listener.coaching else {}
+        )
+        with _translated("add_listener"):
+            created = self.client.conferences(conference_sid).participants.create(
+                from_=self.desk_number,
+                to=listener.to,
+                label="supervisor",
+                muted=listener.muted,
+                beep="false",
+                end_conference_on_exit=False,
+                status_callback=listener.status_url,
+                status_callback_method="POST",
+                status_callback_event=OPERATOR_LEG_EVENTS,
+                timeout=30,
+                **coaching,
+            )
+        return str(created.call_sid)
 
 
 @contextmanager
@@ -158,6 +210,26 @@ class RungLeg:
     status_url: str
 
 
+@dataclass(frozen=True)
+class Change:
+    """What the local adapter was asked to change of a participant: hold (with the hold URL,
+    or None to resume) or mute."""
+
+    call_sid: str
+    hold: bool | None = None
+    hold_url: str | None = None
+    muted: bool | None = None
+
+
+@dataclass(frozen=True)
+class AddedLeg:
+    """A supervisor's leg the local adapter was asked to add to a conference."""
+
+    sid: str
+    conference_sid: str
+    listener: Listener
+
+
 @dataclass
 class LocalTelephony:
     """Plays Twilio's part on one machine: the dev phone and tests, no account needed.
@@ -175,6 +247,9 @@ class LocalTelephony:
     rung: dict[str, RungLeg] = field(default_factory=dict)
     # What `line_status` answers for each call: "in-progress" for any call not named here.
     lines: dict[str, LineStatus] = field(default_factory=dict)
+    # Participant changes and supervisors' legs, by conference SID, for the dev phone to play.
+    changes: dict[str, list[Change]] = field(default_factory=dict)
+    added: dict[str, list[AddedLeg]] = field(default_factory=dict)
     _legs: int = 0
 
     def _act(self, *action: str) -> None:
@@ -208,6 +283,26 @@ class LocalTelephony:
     def line_status(self, call_sid: str) -> LineStatus:
         self._act("line_status", call_sid)
         return self.lines.get(call_sid, LineStatus("in-progress"))
+
+    def hold(self, conference_sid: str, call_sid: str, hold_url: str | None) -> None:
+        self._act("hold" if hold_url else "resume", conference_sid, call_sid)
+        change = Change(call_sid, hold=hold_url is not None, hold_url=hold_url)
+        self.changes.setdefault(conference_sid, []).append(change)
+
+    def mute(self, conference_sid: str, call_sid: str, muted: bool) -> None:
+        self._act("mute" if muted else "unmute", conference_sid, call_sid)
+        self.changes.setdefault(conference_sid, []).append(Change(call_sid, muted=muted))
+
+    def add_listener(self, conference_sid: str, listener: Listener) -> str:
+        self._act("add_listener", conference_sid, listener.to, listener.coaching or "")
+        self._legs += 1
+        sid = f"CL{self._legs:032d}"
+        self.added.setdefault(conference_sid, []).append(AddedLeg(sid, conference_sid, listener))
+        return sid
+
+    def take_changes(self, conference_sid: str) -> list[Change]:
+        """The participant changes waiting for a conference, once."""
+        return self.changes.pop(conference_sid, [])
 
     def take_order(self, call_sid: str) -> Order | None:
         """The order waiting for a call, once."""

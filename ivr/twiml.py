@@ -43,11 +43,17 @@ def render(step: Step, turn: int = 0) -> str:
     return str(response)
 
 
-def conference(lines: tuple[str, ...], name: str, is_operator: bool) -> str:
+# What the conference tells the desk of its parties (ivr/line.py), for the line and the record.
+CONFERENCE_EVENTS = "start end join leave mute hold"
+
+
+def conference(lines: tuple[str, ...], name: str, is_operator: bool, events_url: str) -> str:
     """TwiML that joins a leg to the call's conference, after saying the lines.
 
-    The conference starts when the operator joins (the caller hears hold music until then),
-    and ends when either leaves, so neither is left alone on the line.
+    The conference starts when the operator joins (the caller hears hold music until then) and
+    ends when the operator leaves. The caller leaves without ending it (endConferenceOnExit
+    cannot be changed while they are on hold), so that the caller can later be moved out and
+    back; when they hang up, the operator's page says so (ivr/line.py).
     """
     response = VoiceResponse()
     for line in lines:
@@ -56,9 +62,24 @@ def conference(lines: tuple[str, ...], name: str, is_operator: bool) -> str:
     dial.conference(
         name,
         start_conference_on_enter=is_operator,
-        end_conference_on_exit=True,
+        end_conference_on_exit=is_operator,
         beep=False,
+        participant_label="operator" if is_operator else "caller",
+        status_callback=events_url,
+        status_callback_method="POST",
+        status_callback_event=CONFERENCE_EVENTS,
     )
+    return str(response)
+
+
+def on_hold() -> str:
+    """What a caller on hold hears, looped by Twilio until they are taken off hold."""
+    response = VoiceResponse()
+    response.say(
+        "Please hold: the operator has put you on hold and will be back with you shortly.",
+        language=LANGUAGE,
+    )
+    response.pause(length=20)
     return str(response)
 
 

@@ -5,7 +5,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from desk.core.extensions import csrf, db
 from desk.core.types import utcnow
-from ivr import calls, flow, twiml
+from ivr import calls, flow, line, twiml
 from ivr.signature import twilio_only
 from ivr.twiml import twiml_response
 
@@ -58,6 +58,20 @@ def operator_joins() -> Response:
     return twiml_response(calls.join_conference(request.args.get("call", ""), is_operator=True))
 
 
+@bp.post("/conference/events")
+@twilio_only
+def conference_events() -> Response:
+    line.note_conference(request.args.get("call", ""), request.form, utcnow())
+    db.session.commit()
+    return twiml_response(twiml.empty())
+
+
+@bp.post("/conference/hold")
+@twilio_only
+def on_hold() -> Response:
+    return twiml_response(twiml.on_hold())
+
+
 @bp.post("/requeue")
 @twilio_only
 def requeue() -> Response:
@@ -69,8 +83,19 @@ def requeue() -> Response:
 @bp.post("/operator-status")
 @twilio_only
 def operator_status() -> Response:
-    calls.note_operator_leg(
+    line.note_operator_leg(
         request.args.get("call", ""), request.form.get("CallStatus", ""), utcnow()
+    )
+    db.session.commit()
+    return twiml_response(twiml.empty())
+
+
+@bp.post("/listener-status")
+@twilio_only
+def listener_status() -> Response:
+    form = request.form
+    line.note_listener_leg(
+        request.args.get("call", ""), form.get("CallSid", ""), form.get("CallStatus", ""), utcnow()
     )
     db.session.commit()
     return twiml_response(twiml.empty())

@@ -17,7 +17,7 @@ from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.core.refusals import Refused
 from desk.staff.models import Staff
-from ivr import calls
+from ivr import calls, line
 from ivr.models import FINISHED, Call, CallStatus
 from ivr.telephony import REST_TIMEOUT_SECONDS
 
@@ -89,6 +89,7 @@ def confirm_identity(
 ) -> None:
     """Record that the operator confirmed who the caller is (after a call-back if needed)."""
     call = handling.call
+    line.refuse_if_hung_up(call)
     if call.is_registered_number is False and not is_called_back:
         raise Refused(
             "This call is not from a number registered to the practitioner: call them back "
@@ -104,6 +105,7 @@ def record_purpose(
     """Record why the caller needs the lookup; 'other' needs words."""
     if handling.identity_confirmed_at is None:
         raise Refused("Confirm the caller's identity first.")
+    line.refuse_if_hung_up(handling.call)
     if handling.searches:
         # The purpose is what the searches were made for: it cannot be rewritten after them.
         raise Refused("The purpose cannot be changed once a search has been made.")

@@ -38,6 +38,7 @@ from desk.records.search import (
     in_order,
 )
 from desk.staff.models import Staff
+from ivr import line
 from ivr.models import FINISHED
 
 
@@ -54,8 +55,9 @@ class OpenRecord:
 def _require_live_call(handling: Handling) -> None:
     if not handling.may_search:
         raise Refused("Confirm the caller's identity and record the purpose before searching.")
-    if handling.call.status in FINISHED or handling.call.ended_at is not None:
+    if handling.call.status in FINISHED:
         raise Refused("The caller has hung up: wrap up the call.")
+    line.refuse_if_hung_up(handling.call)
 
 
 def _searches_made(handling: Handling) -> ScalarSelect[int]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.core.extensions import Model
 from desk.core.types import UTCDateTime, utcnow
+from desk.staff.models import Staff
 from ivr.models import Call
 
 
@@ -94,6 +95,7 @@ class Handling(Model):
     wrapped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     call: Mapped[Call] = relationship()
+    operator: Mapped[Staff] = relationship()
     searches: Mapped[list["Search"]] = relationship(
         back_populates="handling", order_by="Search.id", cascade="all, delete-orphan"
     )
@@ -106,6 +108,46 @@ class Handling(Model):
     def may_search(self) -> bool:
         """Identity confirmed and purpose recorded: the two steps before any search."""
         return self.identity_confirmed_at is not None and self.purpose_recorded_at is not None
+
+
+class ListenMode(StrEnum):
+    LISTEN = "listen"  # muted: hears both, heard by nobody
+    COACH = "coach"  # heard by the operator only
+    BARGE = "barge"  # heard by both
+
+
+LISTEN_MODE_LABELS = {
+    ListenMode.LISTEN: "Listening",
+    ListenMode.COACH: "Coaching the operator",
+    ListenMode.BARGE: "Speaking to both",
+}
+
+
+class ListenIn(Model):
+    """A supervisor in a call's conference: from asking to join until their leg leaves."""
+
+    __tablename__ = "listen_ins"
+    __table_args__ = (
+        Index(
+            "uq_listen_ins_open_per_supervisor",
+            "supervisor_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    call_sid: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship()
+    supervisor: Mapped[Staff] = relationship()
 
 
 class Search(Model):

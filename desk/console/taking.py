@@ -16,7 +16,7 @@ from desk.core.audit.events import Event
 from desk.core.extensions import db
 from desk.core.refusals import Refused
 from desk.staff.models import Staff
-from ivr import calls
+from ivr import calls, line
 from ivr.models import Call, CallStatus
 
 # What the desk did about a take that failed, by where the REST calls left the caller.
@@ -36,7 +36,8 @@ def take_call(operator: Staff, public_id: str, now: datetime) -> Connect:
     """
     if open_handling(operator) is not None:
         raise Refused("Wrap up your current call before taking another.")
-    if not operator.phone_leg:
+    target = operator.dial_target
+    if not target:
         raise Refused("Your phone is not set up: ask an administrator to add it to your account.")
     # SKIP LOCKED: an operator racing another for the same call is told at once, not kept waiting.
     call = db.session.scalar(
@@ -51,6 +52,7 @@ def take_call(operator: Staff, public_id: str, now: datetime) -> Connect:
     try:
         with db.session.begin_nested():
             call.status = CallStatus.CONNECTED
+            line.reset_operator_leg(call)
             db.session.add(handling)
     except IntegrityError as error:
         # Where rows cannot be locked (SQLite), the unique call on handlings decides the race.
@@ -60,7 +62,7 @@ def take_call(operator: Staff, public_id: str, now: datetime) -> Connect:
         handling_id=handling.id,
         call_id=call.id,
         leg=calls.leg_for(call),
-        operator_leg=operator.phone_leg,
+        operator_leg=target,
         queue_url=calls.public_url("ivr.requeue"),
     )
 

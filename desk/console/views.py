@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from desk.console import call_line, lookup, states, taking
 from desk.console import handling as handlings
-from desk.console import lookup, states, taking
 from desk.console.answering import (
     after_commit,
     refusals_back_to,
@@ -158,6 +158,7 @@ def _workspace(held: Handling, **forms: object) -> dict[str, object]:
         "search_form": forms.get("search_form") or SearchForm(),
         "wrap_up_form": forms.get("wrap_up_form") or WrapUpForm(),
         "action_form": ActionForm(),
+        "line": call_line.state(held, utcnow()),
     }
 
 

@@ -66,6 +66,13 @@ SETTINGS = (
     ),
     Setting("TWILIO_API_KEY_SECRET", None, str, "The API key's secret."),
     Setting(
+        "DESK_SOFTPHONE_TOKEN_SECONDS",
+        600,
+        int,
+        "How long the softphone's access token lasts (signed with TWILIO_API_KEY_SID, which "
+        "the softphone needs); the softphone fetches a new one before it expires.",
+    ),
+    Setting(
         "DESK_TWILIO_NUMBER",
         None,
         str,

@@ -53,7 +53,7 @@ DEMO_STAFF = (
         Role.OPERATOR,
         "demo-operator-pass",
         "OPERATORDEMOSECRETOPERATOR234567",
-        "client:operator",
+        "browser",
     ),
     DemoStaff(
         "supervisor",
@@ -61,7 +61,7 @@ DEMO_STAFF = (
         Role.SUPERVISOR,
         "demo-supervisor-pass",
         "SUPERVISORDEMOSECRETSUPERVISOR23",
-        None,
+        "browser",
     ),
     DemoStaff(
         "admin",

@@ -218,6 +218,46 @@ def _ended_by_desk(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str
     return ("end", "The desk ended the call", why, "warn")
 
 
+PARTIES = {"caller": "Caller", "operator": "Operator", "supervisor": "Supervisor"}
+CONFERENCE_EVENTS = {
+    "conference-start": "the conference started",
+    "conference-end": "the conference ended",
+    "participant-join": "joined the conference",
+    "participant-leave": "left the conference",
+    "participant-hold": "put on hold",
+    "participant-unhold": "taken off hold",
+    "participant-mute": "muted",
+    "participant-unmute": "unmuted",
+}
+LISTEN_MODES = {
+    "listen": "listening",
+    "coach": "coaching the operator",
+    "barge": "speaking to both",
+}
+
+
+def _conference(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    event, party = str(d.get("event")), str(d.get("party"))
+    what = CONFERENCE_EVENTS.get(event, event)
+    if party not in PARTIES:
+        return ("line", what[0].upper() + what[1:], "", "")
+    tone = "warn" if event == "participant-leave" and party == "caller" else ""
+    return ("line", f"{PARTIES[party]} {what}", "", tone)
+
+
+def _listen_in(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    mode = LISTEN_MODES.get(str(d.get("mode")), str(d.get("mode")))
+    who = r.staff(e.supervisor_id)
+    if e.kind == Event.CALL_LISTEN_IN_STARTED:
+        return (
+            "line",
+            f"{who} joined the call, {mode}",
+            "a disclosure: they heard the call",
+            "warn",
+        )
+    return ("line", f"{who} left the call", str(d.get("reason") or "").replace("_", " "), "")
+
+
 def _signed_off(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str, str, str]:
     return ("review", f"Signed off by {r.staff(e.supervisor_id)}", str(d.get("comment", "")), "ok")
 
@@ -269,6 +309,23 @@ DESCRIPTIONS: dict[str, Describe] = {
         f"Twilio said {d.get('twilio_status')}",
         "warn",
     ),
+    Event.CALL_CONFERENCE: _conference,
+    Event.CALL_HOLD_REQUESTED: lambda r, e, d: (
+        "line",
+        "The operator put the caller on hold"
+        if d.get("hold")
+        else "The operator resumed the caller",
+        "",
+        "",
+    ),
+    Event.CALL_MUTE_REQUESTED: lambda r, e, d: (
+        "line",
+        "The operator muted their phone" if d.get("muted") else "The operator unmuted their phone",
+        "",
+        "",
+    ),
+    Event.CALL_LISTEN_IN_STARTED: _listen_in,
+    Event.CALL_LISTEN_IN_ENDED: _listen_in,
     Event.REVIEW_SIGNED_OFF: _signed_off,
     Event.REVIEW_SIGN_OFF_REFUSED: _fixed(
         "review", "A sign-off was refused: the supervisor had taken the call", "warn"

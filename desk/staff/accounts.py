@@ -12,11 +12,10 @@ from desk.core.credentials import accounts, totp
 from desk.core.extensions import db
 from desk.core.phones import to_e164
 from desk.staff import passwords
-from desk.staff.models import Role, Staff
+from desk.staff.models import PhoneKind, Role, Staff
 from desk.staff.sessions import Ending
 
 USERNAME_SHAPE = re.compile(r"[a-z0-9._-]{3,40}")
-CLIENT_SHAPE = re.compile(r"client:[A-Za-z0-9_]{1,121}")
 SIP_SHAPE = re.compile(r"sip:[^@\s]+@[^@\s]+")
 
 # Who made a change: an administrator signed in to the console, or a command-line user.
@@ -51,21 +50,22 @@ def normalised_username(raw: str) -> str:
     return raw.strip().lower()
 
 
-def normalised_phone_leg(raw: str | None) -> str | None:
-    """How to reach a phone, in stored form; ValueError says why it is not a phone leg."""
+def normalised_phone_leg(raw: str | None) -> tuple[PhoneKind | None, str | None]:
+    """Where to ring someone, in stored form: `browser` (the console's softphone), a SIP
+    address or a phone number; ValueError says why it is none of them."""
     value = (raw or "").strip()
     if not value:
-        return None
+        return None, None
     scheme, _, rest = value.partition(":")
+    # `client:…` was how a browser leg was named before the softphone: it is the softphone
+    # now, answered under the opaque identity the desk gives each member of staff.
+    if value.lower() == PhoneKind.BROWSER or scheme.lower() == "client":
+        return PhoneKind.BROWSER, None
     if scheme.lower() == "sip":
         if not SIP_SHAPE.fullmatch(f"sip:{rest}"):
             raise ValueError("a SIP phone leg looks like sip:name@domain")
-        return f"sip:{rest}"
-    if scheme.lower() == "client":
-        if not CLIENT_SHAPE.fullmatch(f"client:{rest}"):
-            raise ValueError("a client phone leg is client: then letters, digits or _")
-        return f"client:{rest}"
-    return to_e164(value)
+        return PhoneKind.SIP, f"sip:{rest}"
+    return PhoneKind.NUMBER, to_e164(value)
 
 
 def add_staff(
@@ -95,7 +95,7 @@ def add_staff(
         raise ValueError(problem)
     if totp_secret is not None and not totp.is_secret(totp_secret):
         raise ValueError("the authenticator secret must be base32, at least 16 characters")
-    leg = normalised_phone_leg(phone_leg)
+    kind, leg = normalised_phone_leg(phone_leg)
     secret = totp_secret or totp.new_secret()
     staff = Staff(
         username=username,
@@ -105,6 +105,7 @@ def add_staff(
         totp_secret_encrypted=totp.seal(secret),
         is_active=True,
         failed_attempts=0,
+        phone_kind=kind,
         phone_leg=leg,
     )
     db.session.add(staff)

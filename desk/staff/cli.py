@@ -31,7 +31,11 @@ def _by() -> str:
     help="At least 12 characters. Default: asked for, hidden, twice (an option shows in ps).",
 )
 @click.option("--totp-secret", help="Base32. Default: a new secret, printed once.")
-@click.option("--phone", "phone_leg", help="Their own phone: E.164 number, sip:… or client:….")
+@click.option(
+    "--phone",
+    "phone_leg",
+    help="Where the desk rings them: browser (the softphone), an E.164 number or sip:….",
+)
 def add(
     username: str,
     name: str,
@@ -89,5 +93,5 @@ def list_staff() -> None:
 def _row(s: Staff) -> str:
     return (
         f"{s.username:20}  {s.name[:24]:24}  {s.role.value:10}  {_yes_no(s.is_active):6}  "
-        f"{_yes_no(s.is_locked):6}  {s.phone_leg or '-'}"
+        f"{_yes_no(s.is_locked):6}  {s.phone_leg or s.phone_kind or '-'}"
     )

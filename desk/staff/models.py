@@ -1,5 +1,6 @@
 """Staff who sign in to the console: operators, supervisors and administrators."""
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -25,6 +26,14 @@ class Role(StrEnum):
         ]
 
 
+class PhoneKind(StrEnum):
+    """Where the desk rings a member of staff into a call."""
+
+    BROWSER = "browser"  # the console's softphone (Twilio's Voice JavaScript SDK)
+    NUMBER = "number"  # a telephone number, E.164
+    SIP = "sip"  # a SIP address
+
+
 class Staff(UserMixin, Credentialed, Model):  # type: ignore[misc]  # flask-login has no type hints
     """A member of the desk's staff, who signs in with a password and an authenticator code."""
 
@@ -39,13 +48,25 @@ class Staff(UserMixin, Credentialed, Model):  # type: ignore[misc]  # flask-logi
     password_hash: Mapped[str] = mapped_column(String(200))
     # Also Flask-Login's `is_active`, which refuses sign-in to a disabled account.
     is_active: Mapped[bool] = mapped_column(default=True)
-    # How the desk dials this person's own phone into a call: E.164, `sip:…` or `client:…`.
+    # How the desk rings this person into a call: the softphone, or `phone_leg` (E.164 or sip:).
+    phone_kind: Mapped[PhoneKind | None] = mapped_column(enum_column(PhoneKind))
     phone_leg: Mapped[str | None] = mapped_column(String(200))
+    # The softphone's identity in its access token: opaque, never the name or the role.
+    softphone_identity: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_hex(16)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of the id a session cookie carries: bumped at sign-out or disabling, it voids every
     # copy of an earlier cookie, which a signed cookie alone cannot be made to forget.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    @property
+    def dial_target(self) -> str | None:
+        """What the desk dials to ring them: `client:<identity>`, a number or a SIP address."""
+        if self.phone_kind is PhoneKind.BROWSER:
+            return f"client:{self.softphone_identity}"
+        return self.phone_leg
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session: the id and the session epoch."""

@@ -23,6 +23,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A microphone that is always there and always allowed, for the softphone's check.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 SCREENSHOTS = Path(os.environ.get("DESK_TEST_SCREENSHOTS", "build/screenshots"))
 
@@ -67,6 +70,30 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert not refused, refused
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page: Page, within: str = "html") -> list[str]:
+    """What axe-core finds wrong on the page, or the part of it `within` selects (WCAG 2.1
+    AA), by rule and element.
+
+    Evaluated through the browser's debugging protocol, which the page's
+    Content-Security-Policy does not govern, so the policy stays as strict as it is.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    found = page.evaluate(
+        """async (within) => {
+            const tags = ["wcag2a", "wcag2aa", "wcag21aa"];
+            const found = await axe.run(within, { runOnly: tags });
+            return found.violations.map(
+                (v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", "));
+        }""",
+        within,
+    )
+    return list(found)
 
 
 def screenshot(page: Page, name: str) -> None:

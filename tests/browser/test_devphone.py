@@ -41,7 +41,7 @@ def seed(app: Flask) -> None:
             username=OPERATOR,
             name="Dora Operator",
             totp_secret=OPERATOR_SECRET,
-            phone_leg=f"client:{OPERATOR}",
+            phone_leg="+447700900321",
         )
         load_children(
             [

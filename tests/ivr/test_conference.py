@@ -40,7 +40,14 @@ def test_the_caller_hears_they_are_connected_and_joins_the_conference(
     conference = root.find("Dial/Conference")
     assert conference is not None and conference.text == f"desk-call-{call.public_id}"
     assert conference.attrib["startConferenceOnEnter"] == "false"
-    assert conference.attrib["endConferenceOnExit"] == "true"
+    # Set as they join, since it cannot be changed while they are on hold: the caller can be
+    # moved out of the conference and back without ending it.
+    assert conference.attrib["endConferenceOnExit"] == "false"
+    assert conference.attrib["participantLabel"] == "caller"
+    assert conference.attrib["statusCallback"] == (
+        f"http://localhost/ivr/conference/events?call={call.public_id}"
+    )
+    assert conference.attrib["statusCallbackEvent"] == "start end join leave mute hold"
 
 
 def test_the_operator_hears_a_whisper_with_the_callers_name(
@@ -57,6 +64,8 @@ def test_the_operator_hears_a_whisper_with_the_callers_name(
     ]
     conference = root.find("Dial/Conference")
     assert conference is not None and conference.attrib["startConferenceOnEnter"] == "true"
+    assert conference.attrib["endConferenceOnExit"] == "true"
+    assert conference.attrib["participantLabel"] == "operator"
 
 
 def test_conference_urls_for_an_unknown_call_say_the_service_is_unavailable(twilio: Twilio) -> None:

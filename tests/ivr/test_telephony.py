@@ -9,7 +9,14 @@ import pytest
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from ivr.telephony import CallerGone, Leg, TelephonyError, TwilioTelephony, twilio_client
+from ivr.telephony import (
+    CallerGone,
+    Leg,
+    Listener,
+    TelephonyError,
+    TwilioTelephony,
+    twilio_client,
+)
 
 ACCOUNT = "AC" + "1" * 32
 BASE = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}"
@@ -92,6 +99,8 @@ def test_dialling_the_operator_creates_a_call_from_the_desk_number() -> None:
                 "Method": "POST",
                 "StatusCallback": LEG.status_url,
                 "StatusCallbackMethod": "POST",
+                # A list, sent as repeated fields: Twilio reports each step of the leg.
+                "StatusCallbackEvent": "['initiated', 'ringing', 'answered', 'completed']",
                 "Timeout": "30",
             },
         )
@@ -148,3 +157,73 @@ def test_an_unreachable_twilio_is_a_telephony_error() -> None:
     http = RecordingHttpClient(error=ConnectionError("timed out"))
     with pytest.raises(TelephonyError, match="could not be reached"):
         adapter(http).dial_operator(LEG, "+447700900001")
+
+
+CONFERENCE = "CF" + "f" * 32
+PARTICIPANTS = f"{BASE}/Conferences/{CONFERENCE}/Participants"
+
+
+def test_holding_and_resuming_the_caller_update_their_participant() -> None:
+    http = RecordingHttpClient()
+    twilio = adapter(http)
+    twilio.hold(CONFERENCE, LEG.call_sid, "https://desk.example.org/ivr/conference/hold")
+    twilio.hold(CONFERENCE, LEG.call_sid, None)
+    assert http.requests == [
+        (
+            "POST",
+            f"{PARTICIPANTS}/{LEG.call_sid}.json",
+            {
+                "Hold": "true",
+                "HoldUrl": "https://desk.example.org/ivr/conference/hold",
+                "HoldMethod": "POST",
+            },
+        ),
+        ("POST", f"{PARTICIPANTS}/{LEG.call_sid}.json", {"Hold": "false"}),
+    ]
+
+
+def test_muting_the_operator_updates_their_participant() -> None:
+    http = RecordingHttpClient()
+    adapter(http).mute(CONFERENCE, "CA" + "e" * 32, True)
+    adapter(http).mute(CONFERENCE, "CA" + "e" * 32, False)
+    assert http.requests == [
+        ("POST", f"{PARTICIPANTS}/{'CA' + 'e' * 32}.json", {"Muted": "true"}),
+        ("POST", f"{PARTICIPANTS}/{'CA' + 'e' * 32}.json", {"Muted": "false"}),
+    ]
+
+
+def test_a_coaching_supervisor_is_added_heard_by_the_operator_alone() -> None:
+    http = RecordingHttpClient(body={"call_sid": "CA" + "9" * 32})
+    operator = "CA" + "e" * 32
+    listener = Listener(
+        to="client:feedface",
+        muted=False,
+        coaching=operator,
+        status_url="https://desk.example.org/ivr/listener-status?call=abc",
+    )
+    sid = adapter(http).add_listener(CONFERENCE, listener)
+    assert sid == "CA" + "9" * 32
+    [(method, uri, sent)] = http.requests
+    assert (method, uri) == ("POST", f"{PARTICIPANTS}.json")
+    assert sent == {
+        "From": "+441706000000",
+        "To": "client:feedface",
+        "Label": "supervisor",
+        "Muted": "false",
+        "Beep": "false",
+        "EndConferenceOnExit": "false",
+        "StatusCallback": "https://desk.example.org/ivr/listener-status?call=abc",
+        "StatusCallbackMethod": "POST",
+        "StatusCallbackEvent": "['initiated', 'ringing', 'answered', 'completed']",
+        "Timeout": "30",
+        "Coaching": "true",
+        "CallSidToCoach": operator,
+    }
+
+
+def test_a_listening_supervisor_joins_muted_and_coaches_nobody() -> None:
+    http = RecordingHttpClient(body={"call_sid": "CA" + "9" * 32})
+    listener = Listener("+447700900555", muted=True, coaching=None, status_url="https://x/s")
+    adapter(http).add_listener(CONFERENCE, listener)
+    [(_, _, sent)] = http.requests
+    assert sent["Muted"] == "true" and "Coaching" not in sent and "CallSidToCoach" not in sent

@@ -18,13 +18,15 @@ from tests.stored import row_counts, stored_call
 # Every webhook, walked from the URL map: one added to the blueprint is checked here unasked.
 WEBHOOKS = [route for route in routes() if route.blueprint == "ivr"]
 
-# The query strings the desk puts on the URLs it gives Twilio (ivr/twiml.py, calls.leg_for);
-# a webhook named nowhere here is called without one.
+# The query strings the desk puts on the URLs it gives Twilio (ivr/twiml.py, calls.leg_for,
+# the listen-ins); a webhook named nowhere here is called without one.
 QUERIES = {
     "ivr.answer": "turn=1",
     "ivr.caller_joins": "call={call}",
     "ivr.operator_joins": "call={call}",
     "ivr.operator_status": "call={call}",
+    "ivr.conference_events": "call={call}",
+    "ivr.listener_status": "call={call}",
 }
 
 # Everything a webhook of a waiting call might be sent that would move, join or end the call

@@ -19,6 +19,8 @@ class Event(StrEnum):
     CALL_STATUS_FOR_UNKNOWN_CALL = "call.status_for_unknown_call"
     CALL_OPERATOR_LEG = "call.operator_leg"
     CALL_RECONCILED = "call.reconciled"
+    # What the call's conference reported of a party: joined, left, held, muted (ivr/line.py)
+    CALL_CONFERENCE = "call.conference"
     # Keypad verification (ivr, verification)
     VERIFICATION_SUCCEEDED = "verification.succeeded"
     VERIFICATION_FAILED = "verification.failed"
@@ -59,6 +61,12 @@ class Event(StrEnum):
     CALL_IDENTITY_CONFIRMED = "call.identity_confirmed"
     CALL_PURPOSE_RECORDED = "call.purpose_recorded"
     CALL_WRAPPED_UP = "call.wrapped_up"
+    # The line: the operator holds or mutes, a supervisor listens in (a disclosure: they hear
+    # what is read back) and leaves (console)
+    CALL_HOLD_REQUESTED = "call.hold_requested"
+    CALL_MUTE_REQUESTED = "call.mute_requested"
+    CALL_LISTEN_IN_STARTED = "call.listen_in_started"
+    CALL_LISTEN_IN_ENDED = "call.listen_in_ended"
     # Searching the index and using a child's record (console)
     SEARCH_MADE = "search.made"
     SEARCH_REFUSED = "search.refused"

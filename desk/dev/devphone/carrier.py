@@ -277,28 +277,61 @@ class SimulatedCall:
         if element is None:
             self._event("(The dev phone can only join conferences: it skips this <Dial>.)")
             return
-        self.conference = Conference((element.text or "").strip(), self.phone)
+        self.conference = Conference(
+            (element.text or "").strip(), self.phone, events_url=self._events_url(element)
+        )
         self.mode = Mode.ON_HOLD
         self._event("On hold until the operator joins.")
+        self.conference.caller_joins()
         self._in_conference()
+
+    def _events_url(self, element: ET.Element) -> str | None:
+        url = element.get("statusCallback")
+        return urljoin(self._url, url) if url else None
+
+    def hear(self, kind: str, text: str) -> None:
+        self.heard.append(Entry(kind, text))
+
+    def answer(self, answer_leg: bool = True) -> None:
+        """The operator's softphone answers the leg ringing into this call's conference."""
+        self._touch()
+        if self.conference is not None and self.conference.operator is None:
+            self._meet(answer_leg)
+
+    def operator_hangs_up(self) -> None:
+        """The operator's softphone hangs up its leg: the conference ends with it."""
+        self._touch()
+        conference = self.conference
+        if conference is not None and conference.operator is not None:
+            conference.end_operator_leg(self.telephony())
+            self._operator_left()
 
     def _in_conference(self) -> None:
         conference, adapter = self.conference, self.telephony()
         assert conference is not None
+        conference.carry_out(adapter, self.hear)
         if conference.operator is None:
-            meeting = conference.meet_operator(adapter)
-            if meeting is Meeting.JOINED:
-                assert conference.operator is not None
-                self.connected_to = self.operator_name(conference.operator.to)
-                self.mode = Mode.CONNECTED
-                self._event(f"Connected to {self.connected_to}.")
-            elif meeting is Meeting.ELSEWHERE:
-                self._event("The operator's phone was put somewhere other than this call.")
+            self._meet(answer_leg=False)
         elif conference.has_operator_left(adapter):
-            # The conference ended with the operator's leg, and with it the caller's Dial.
-            self.conference, self.mode = None, Mode.LISTENING
-            self._event(f"{self.connected_to} left the call.")
-            self._run()
+            self._operator_left()
+
+    def _meet(self, answer_leg: bool) -> None:
+        conference = self.conference
+        assert conference is not None
+        meeting = conference.meet_operator(self.telephony(), answer=answer_leg)
+        if meeting is Meeting.JOINED:
+            assert conference.operator is not None
+            self.connected_to = self.operator_name(conference.operator.to)
+            self.mode = Mode.CONNECTED
+            self._event(f"Connected to {self.connected_to}.")
+        elif meeting is Meeting.ELSEWHERE:
+            self._event("The operator's phone was put somewhere other than this call.")
+
+    def _operator_left(self) -> None:
+        # The conference ended with the operator's leg, and with it the caller's Dial.
+        self.conference, self.mode = None, Mode.LISTENING
+        self._event(f"{self.connected_to} left the call.")
+        self._run()
 
     def _leave_conference(self) -> None:
         if self.conference is not None:

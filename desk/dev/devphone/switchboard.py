@@ -78,11 +78,37 @@ class Switchboard:
         def lookup() -> str:
             # An app context of its own, so no transaction lingers in the browser's request.
             with self.app.app_context():
-                names = db.session.scalars(select(Staff.name).where(Staff.phone_leg == leg))
+                scheme, _, identity = leg.partition(":")
+                whose = (
+                    Staff.softphone_identity == identity
+                    if scheme == "client"
+                    else Staff.phone_leg == leg
+                )
+                names = db.session.scalars(select(Staff.name).where(whose))
                 found = list(names)
             return found[0] if len(found) == 1 else leg
 
         return contextvars.Context().run(lookup)
+
+    def carrying(self, target: str) -> tuple[SimulatedCall, str] | None:
+        """The call whose conference rings or holds the leg to `target` (a softphone's
+        `client:` leg), and what that leg is doing: ringing, or connected."""
+        adapter = local_telephony()
+        with self._lock:
+            calls = list(self.calls.values())
+        for call in calls:
+            conference = call.conference
+            if conference is None:
+                continue
+            if conference.operator is not None and conference.operator.to == target:
+                return call, "connected"
+            rung = adapter.rung.get(conference.name)
+            if rung is not None and rung.to == target:
+                return call, "ringing"
+            listener = conference.ringing_listener(target)
+            if listener is not None:
+                return call, "connected" if listener.sid in conference.answered else "ringing"
+        return None
 
     def tidy(self) -> None:
         """Hang up calls whose page went quiet, and forget calls long ended."""

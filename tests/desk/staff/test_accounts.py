@@ -12,7 +12,7 @@ from desk.app import create_app
 from desk.core.credentials import totp
 from desk.core.extensions import db
 from desk.staff import accounts, passwords
-from desk.staff.models import Role, Staff
+from desk.staff.models import PhoneKind, Role, Staff
 from tests.conftest import TEST_CONFIG
 from tests.factories import STAFF_PASSWORD, STAFF_SECRET, make_staff
 from tests.stored import audit_events
@@ -45,18 +45,32 @@ def test_without_a_secret_one_is_made_and_returned(ctx: Flask) -> None:
 
 
 @pytest.mark.parametrize(
-    ("leg", "stored"),
+    ("leg", "kind", "stored"),
     [
-        ("+44 7700 900456", "+447700900456"),
-        ("sip:olive@desk.sip.twilio.com", "sip:olive@desk.sip.twilio.com"),
-        ("SIP:olive@desk.sip.twilio.com", "sip:olive@desk.sip.twilio.com"),
-        ("client:olive_1", "client:olive_1"),
-        ("", None),
-        (None, None),
+        ("+44 7700 900456", PhoneKind.NUMBER, "+447700900456"),
+        ("sip:olive@desk.sip.twilio.com", PhoneKind.SIP, "sip:olive@desk.sip.twilio.com"),
+        ("SIP:olive@desk.sip.twilio.com", PhoneKind.SIP, "sip:olive@desk.sip.twilio.com"),
+        ("browser", PhoneKind.BROWSER, None),
+        ("client:olive_1", PhoneKind.BROWSER, None),
+        ("", None, None),
+        (None, None, None),
     ],
 )
-def test_a_phone_leg_is_kept_in_one_form(ctx: Flask, leg: str | None, stored: str | None) -> None:
-    assert make_staff(phone_leg=leg).phone_leg == stored
+def test_a_phone_leg_is_kept_in_one_form(
+    ctx: Flask, leg: str | None, kind: PhoneKind | None, stored: str | None
+) -> None:
+    staff = make_staff(phone_leg=leg)
+    assert (staff.phone_kind, staff.phone_leg) == (kind, stored)
+
+
+def test_the_softphone_is_rung_under_an_opaque_identity(ctx: Flask) -> None:
+    olive = make_staff(phone_leg="browser")
+    other = make_staff(username="oscar", name="Oscar Operator", phone_leg="browser")
+    assert olive.dial_target == f"client:{olive.softphone_identity}"
+    assert olive.softphone_identity != other.softphone_identity
+    # Nothing of who they are: not the username, the name or the role.
+    for word in ("olive", "operator"):
+        assert word not in olive.softphone_identity.lower()
 
 
 @pytest.mark.parametrize(
@@ -73,7 +87,6 @@ def test_a_phone_leg_is_kept_in_one_form(ctx: Flask, leg: str | None, stored: st
         ({"totp_secret": "SHORT"}, "base32"),
         ({"phone_leg": "not a phone"}, "not a phone number"),
         ({"phone_leg": "sip:no-host"}, "sip:name@domain"),
-        ({"phone_leg": "client:has space"}, "client:"),
     ],
 )
 def test_bad_details_are_refused_with_a_clear_message(

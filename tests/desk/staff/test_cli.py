@@ -96,7 +96,7 @@ def test_add_refuses_bad_input_with_a_clear_message_and_stores_nothing(app: Flas
 
 
 def test_list_shows_each_member_of_staff_and_their_state(app: Flask) -> None:
-    run(app, *ADD, "--password", STAFF_PASSWORD, "--phone", "client:olive")
+    run(app, *ADD, "--password", STAFF_PASSWORD, "--phone", "browser")
     run(app, "staff", "add", "--username", "sue", "--name", "Sue Pervisor", "--role", "supervisor",
         "--password", STAFF_PASSWORD)  # fmt: skip
     run(app, "staff", "disable", "sue")
@@ -105,7 +105,7 @@ def test_list_shows_each_member_of_staff_and_their_state(app: Flask) -> None:
     header, *rows = output.splitlines()
     assert header.split() == ["Username", "Name", "Role", "Active", "Locked", "Phone", "leg"]
     assert [row.split() for row in rows] == [
-        ["olive", "Olive", "Operator", "operator", "yes", "no", "client:olive"],
+        ["olive", "Olive", "Operator", "operator", "yes", "no", "browser"],
         ["sue", "Sue", "Pervisor", "supervisor", "no", "no", "-"],
     ]
 

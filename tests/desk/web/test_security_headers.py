@@ -88,3 +88,35 @@ def test_debug_mode_is_refused_outside_development(
     with pytest.raises(RuntimeError, match="debug mode"):
         create_app(config)
     assert create_app({**config, "DESK_ENV": "development"}).debug
+
+
+def test_with_twilio_the_policy_widens_only_by_the_voice_sdks_own_origins(
+    client: FlaskClient, app: Flask
+) -> None:
+    from desk.web.security import TWILIO_CONTENT_SECURITY_POLICY
+
+    app.config["DESK_TELEPHONY"] = "twilio"
+    policy = client.get("/sign-in").headers["Content-Security-Policy"]
+    assert policy == TWILIO_CONTENT_SECURITY_POLICY
+    parts = dict(part.split(" ", 1) for part in policy.split("; "))
+    assert parts["script-src"] == "'self'"  # the SDK is served from the desk's own files
+    assert parts["connect-src"] == (
+        "'self' wss://voice-js.roaming.twilio.com wss://chunderw-vpc-gll.twilio.com "
+        "https://eventgw.twilio.com https://sdk.twilio.com"
+    )
+    assert parts["media-src"] == "'self' https://sdk.twilio.com"
+
+
+def test_only_the_softphone_page_may_use_the_microphone(client: FlaskClient, app: Flask) -> None:
+    with app.app_context():
+        from tests.factories import make_staff
+
+        make_staff(username="hal", phone_leg="browser")
+    sign_in(client, "hal")
+    assert "microphone=()" in client.get("/console/").headers["Permissions-Policy"]
+    softphone = client.get("/console/softphone")
+    assert softphone.status_code == 200
+    assert "microphone=(self)" in softphone.headers["Permissions-Policy"]
+    assert softphone.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    # A local desk's softphone is driven by the local adapter: no Twilio SDK on the page.
+    assert "twilio.min.js" not in softphone.text

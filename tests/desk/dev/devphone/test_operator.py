@@ -12,7 +12,8 @@ from tests.factories import SECRET, make_staff
 from tests.pages import sign_in
 from tests.stored import audit_data, audit_kinds, stored_call
 
-OPERATOR_LEG = "client:olive"
+# A phone number: the dev phone answers it at once (a softphone's leg waits for the softphone).
+OPERATOR_LEG = "+447700900001"
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_wrapping_up_ends_the_dev_phones_call(
     assert ended["mode"] == "ended"
     assert ended["ended_because"] == "The operator ended the call."
     assert stored_call(app, queued.sid).status == CallStatus.COMPLETED
-    assert audit_kinds(app, queued.sid)[-3:] == [
+    assert [kind for kind in audit_kinds(app, queued.sid) if kind != "call.conference"][-3:] == [
         "call.wrapped_up",
         "call.operator_leg",
         "call.ended",
@@ -109,3 +110,49 @@ def test_a_caller_who_hangs_up_ends_the_operators_leg_too(
     assert audit_data(app, "call.operator_leg")[-1]["status"] == "completed"
     call = stored_call(app, queued.sid)
     assert (call.status, call.ended_at is not None) == (CallStatus.COMPLETED, True)
+
+
+@pytest.fixture
+def softphone_console(app: Flask, phones: LocalTelephony) -> Console:
+    with app.app_context():
+        make_staff(username="fern", name="Fern Operator", phone_leg="browser")
+    client = app.test_client()
+    assert sign_in(client, "fern").status_code == 302
+    return Console(client, app)
+
+
+def test_a_softphones_leg_rings_until_the_softphone_answers_and_holds_as_twilio_would(
+    app: Flask, queued: DevPhone, softphone_console: Console, phones: LocalTelephony
+) -> None:
+    console = softphone_console
+    console.take(queued)  # type: ignore[arg-type]
+    assert queued.poll()["mode"] == "on_hold"  # in the conference, the softphone ringing
+    assert console.client.get("/dev/softphone/leg").json == {"state": "ringing"}
+    assert audit_data(app, "call.operator_leg")[-1]["status"] == "ringing"
+
+    page = console.client.get("/console/softphone").text
+    csrf = {"X-CSRFToken": page.split('name="csrf-token" content="')[1].split('"')[0]}
+    answered = console.client.post("/dev/softphone/answer", headers=csrf)
+    assert answered.json == {"state": "connected"}
+    assert queued.poll()["connected_to"] == "Fern Operator"
+
+    console.post("hold", {})
+    queued.poll()
+    assert queued.events[-1] == "The operator put you on hold."
+    assert queued.heard[-1].startswith("Please hold")
+    console.post("resume", {})
+    queued.poll()
+    assert queued.events[-1] == "The operator is back on the line."
+    said = [(d["event"], d["party"]) for d in audit_data(app, "call.conference")]
+    assert said == [
+        ("participant-join", "caller"),
+        ("conference-start", "conference"),
+        ("participant-join", "operator"),
+        ("participant-hold", "caller"),
+        ("participant-unhold", "caller"),
+    ]
+
+    hung_up = console.client.post("/dev/softphone/hang-up", headers=csrf)
+    assert hung_up.json == {"state": "idle"}
+    assert audit_data(app, "call.operator_leg")[-1]["status"] == "completed"
+    assert queued.poll()["mode"] != "connected"
