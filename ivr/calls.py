@@ -14,7 +14,7 @@ from desk.core.audit.service import record
 from desk.core.credentials import accounts
 from desk.core.extensions import db
 from desk.core.phones import caller_number
-from ivr import flow, signals, twiml
+from ivr import flow, twiml
 from ivr.flow import Field, Step
 from ivr.models import FINISHED, Call, CallStatus
 from ivr.telephony import Leg

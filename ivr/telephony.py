@@ -56,6 +56,9 @@ class LineStatus:
     status: str
     duration_seconds: int | None = None
     ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Listener:
     """A supervisor's leg to add to a call's conference: muted (listen), heard by the operator
     alone (coach: `coaching` is the operator's CallSid), or heard by both (barge)."""
@@ -81,6 +84,7 @@ class Telephony(Protocol):
 
     def line_status(self, call_sid: str) -> LineStatus:
         """Ask for a call's real status (reconciliation, ivr/reconcile.py)."""
+
     def hold(self, conference_sid: str, call_sid: str, hold_url: str | None) -> None:
         """Put a participant on hold, hearing the TwiML at `hold_url`; None: take them off."""
 
@@ -138,6 +142,7 @@ class TwilioTelephony:
             ended = parsedate_to_datetime(ended)
         duration = int(found.duration) if found.duration not in (None, "") else None
         return LineStatus(str(found.status), duration, ended)
+
     def hold(self, conference_sid: str, call_sid: str, hold_url: str | None) -> None:
         participant = self.client.conferences(conference_sid).participants(call_sid)
         with _translated("hold"):
