@@ -76,12 +76,19 @@ class Lines(logging.Handler):
 @pytest.fixture
 def logged() -> Iterator[list[str]]:
     handler = Lines()
-    root = logging.getLogger()
+    root, request_log = logging.getLogger(), logging.getLogger("desk.request")
+    # Alembic's logging setup, run by the migrations earlier in the same process, raises the
+    # root's level and disables the loggers that existed then; a server never runs it.
+    level, disabled = root.level, request_log.disabled
+    root.setLevel(logging.INFO)
+    request_log.disabled = False
     root.addHandler(handler)
     try:
         yield handler.lines
     finally:
         root.removeHandler(handler)
+        root.setLevel(level)
+        request_log.disabled = disabled
 
 
 def test_each_request_is_one_json_line_with_its_id_and_no_query_or_form(
