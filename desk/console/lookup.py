@@ -23,7 +23,7 @@ from sqlalchemy import (
 from desk.console.handling import audit_call, call_subjects
 from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search, new_token
 from desk.core.audit.events import Event
-from desk.core.audit.service import APPEND, append_parameters
+from desk.core.audit.service import APPEND, append_parameters, appending
 from desk.core.extensions import db
 from desk.core.refusals import AuditedRefusal, Refused
 from desk.records import disclosure
@@ -178,7 +178,8 @@ def _store_in_one_statement(
     # the statement fails, the pipeline is aborted, the COMMIT rolls back and psycopg raises the
     # error as the pipeline ends: the request fails, and nothing is shown.
     driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
-    with driver.pipeline():
+    # Counted and logged as `record` would have (its time includes the pipelined commit).
+    with appending(Event.SEARCH_MADE), driver.pipeline():
         connection.execute(statement, parameters)
         db.session.commit()
 

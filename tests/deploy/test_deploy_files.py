@@ -143,6 +143,7 @@ def test_the_nginx_site_is_valid_with_its_placeholders_filled(tmp_path: Path) ->
             "HTTPS_LISTEN": "127.0.0.1:18443",
             "CERTIFICATE": str(certificate),
             "CERTIFICATE_KEY": str(key),
+            "ACCESS_LOG": str(tmp_path / "desk.access.log"),
             "APP_SERVERS": "server 127.0.0.1:8000;",
         },
     )

@@ -183,6 +183,7 @@ def production(uri: str, servers: int = 2, workers: int = 2) -> Iterator[Stack]:
                 "HTTPS_LISTEN": f"127.0.0.1:{https_port}",
                 "CERTIFICATE": str(certificate),
                 "CERTIFICATE_KEY": str(key),
+                "ACCESS_LOG": str(folder / "desk.access.log"),
                 "APP_SERVERS": "\n    ".join(
                     f"server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports
                 ),
@@ -210,7 +211,7 @@ def production(uri: str, servers: int = 2, workers: int = 2) -> Iterator[Stack]:
             f"http://localhost:{http_port}",
             certificate,
             tuple(started),
-            folder / "access.log",
+            folder / "desk.access.log",
         )
 
 

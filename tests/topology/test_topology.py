@@ -177,6 +177,12 @@ def test_a_call_through_the_proxy_is_carried_by_both_servers_and_leaves_no_secre
         for name, value in re.findall(r'(\w+)="([^"]*)"', scrape):
             assert name == "le" or re.fullmatch(r"[a-z][a-z_.]*|[1-5]xx", value), (name, value)
 
+    # nginx's own log of the desk: a line per request, but no path, query or identifier.
+    proxied = stack.nginx_log.read_text()
+    assert proxied.count("\n") > 10
+    for value in [*secrets_and_identifiers, public_id, "/console/", "/ivr/"]:
+        assert value not in proxied, f"{value!r} is in nginx's access log"
+
     # The counts were made, and added up across each server's workers.
     scraped = "".join(requests.get(s.url + "/metrics", timeout=10).text for s in stack.servers)
     for expected in (
