@@ -1,11 +1,11 @@
-"""Staff who sign in to the console: operators, supervisors and administrators."""
+"""Staff who sign in: operators, supervisors, administrators, local authority officers, managers."""
 
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.core.credentials.accounts import Credentialed
 from desk.core.extensions import Model
@@ -16,13 +16,21 @@ class Role(StrEnum):
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # A local authority's ContactPoint team: brokers contact and shields, for its authorities.
+    LA_OFFICER = "la_officer"
+    # ContactPoint management: the audit report and subject access, and no child's record.
+    MANAGER = "manager"
 
     @property
     def label(self) -> str:
         """The role as the console shows it."""
-        return {"operator": "Operator", "supervisor": "Supervisor", "admin": "Administrator"}[
-            self.value
-        ]
+        return {
+            "operator": "Operator",
+            "supervisor": "Supervisor",
+            "admin": "Administrator",
+            "la_officer": "Local authority officer",
+            "manager": "Manager",
+        }[self.value]
 
 
 class Staff(UserMixin, Credentialed, Model):  # type: ignore[misc]  # flask-login has no type hints
@@ -47,9 +55,27 @@ class Staff(UserMixin, Credentialed, Model):  # type: ignore[misc]  # flask-logi
     # copy of an earlier cookie, which a signed cookie alone cannot be made to forget.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
+    scopes: Mapped[list["StaffAuthority"]] = relationship(
+        cascade="all, delete-orphan", order_by="StaffAuthority.authority", lazy="selectin"
+    )
+
+    @property
+    def authorities(self) -> frozenset[str]:
+        """The ONS codes of the local authorities a local authority officer works for."""
+        return frozenset(scope.authority for scope in self.scopes)
+
     def get_id(self) -> str:
         """What Flask-Login keeps in the session: the id and the session epoch."""
         return f"{self.id}:{self.session_epoch}"
 
     def __repr__(self) -> str:
         return f"<Staff {self.username}>"
+
+
+class StaffAuthority(Model):
+    """One local authority (ONS code, desk.core.authorities) an officer is scoped to."""
+
+    __tablename__ = "staff_authorities"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    authority: Mapped[str] = mapped_column(String(9), primary_key=True)
