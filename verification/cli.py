@@ -28,7 +28,10 @@ def _by() -> dict[str, str]:
 @click.option("--name", required=True)
 @click.option("--organisation", required=True)
 @click.option("--role", required=True)
-@click.option("--local-authority", help="Default: the organisation.")
+@click.option(
+    "--local-authority",
+    help="ONS code or name of the local authority. Default: the one the organisation names.",
+)
 @click.option("--phone", "phones", multiple=True, help="A registered number; repeat for more.")
 @click.option("--pin", help="6 to 12 digits. Default: a random PIN, printed once.")
 @click.option("--totp-secret", help="Base32. Default: a new secret, printed once.")

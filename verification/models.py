@@ -25,7 +25,9 @@ class Practitioner(Credentialed, Model):
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(200))
-    local_authority: Mapped[str] = mapped_column(String(200))
+    # The ONS code of their local authority (desk.core.authorities); None only for a
+    # practitioner registered before codes whose free-text authority matched no name (0011).
+    local_authority: Mapped[str | None] = mapped_column(String(9))
     pin_hash: Mapped[str] = mapped_column(String(200))
     status: Mapped[AccessStatus] = mapped_column(
         enum_column(AccessStatus), default=AccessStatus.ACTIVE

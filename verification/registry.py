@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from desk.core import authorities
 from desk.core.credentials import accounts, totp
 from desk.core.extensions import db
 from desk.core.phones import to_e164
@@ -58,6 +59,12 @@ def register(new: NewPractitioner) -> Issued:
         raise ValueError("the token secret must be base32, at least 16 characters")
     if not new.name.strip():
         raise ValueError("a name is required")
+    authority = authorities.code_for(new.local_authority)
+    if authority is None:
+        raise ValueError(
+            f"{new.local_authority.strip()!r} is not an English upper-tier local authority: give "
+            "its ONS code (e.g. E08000005) or its name (e.g. Rochdale)"
+        )
     numbers = normalised_phones(new.phones)
     pin = new.pin or pins.generate_pin()
     secret = new.totp_secret or totp.new_secret()
@@ -66,7 +73,7 @@ def register(new: NewPractitioner) -> Issued:
         name=new.name.strip(),
         organisation=new.organisation.strip(),
         role=new.role.strip(),
-        local_authority=new.local_authority.strip(),
+        local_authority=authority,
         pin_hash=pins.hash_pin(pin),
         totp_secret_encrypted=totp.seal(secret),
         status=AccessStatus.ACTIVE,
