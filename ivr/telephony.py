@@ -53,6 +53,9 @@ class Telephony(Protocol):
     def hang_up(self, call_sid: str) -> None:
         """End a leg."""
 
+    def send_sms(self, to: str, body: str) -> str:
+        """Send a text message from the desk's number; the message's SID."""
+
 
 class TwilioTelephony:
     """The adapter for a real Twilio account."""
@@ -92,6 +95,12 @@ class TwilioTelephony:
         with _translated():
             self.client.calls(call_sid).update(status="completed")
 
+    def send_sms(self, to: str, body: str) -> str:
+        # Twilio Messaging, from the desk's own number (which must be able to send SMS).
+        with _translated():
+            sent = self.client.messages.create(to=to, from_=self.desk_number, body=body)
+        return str(sent.sid)
+
 
 @contextmanager
 def _translated() -> Iterator[None]:
@@ -128,6 +137,15 @@ class RungLeg:
     status_url: str
 
 
+@dataclass(frozen=True)
+class Sms:
+    """A text message the local adapter was asked to send: the dev phone shows it."""
+
+    sid: str
+    to: str
+    body: str
+
+
 @dataclass
 class LocalTelephony:
     """Plays Twilio's part on one machine: the dev phone and tests, no account needed.
@@ -143,6 +161,8 @@ class LocalTelephony:
     # The latest order for each call, and the operator leg rung into each conference.
     orders: dict[str, Order] = field(default_factory=dict)
     rung: dict[str, RungLeg] = field(default_factory=dict)
+    # Every text message sent, oldest first.
+    messages: list[Sms] = field(default_factory=list)
     _legs: int = 0
 
     def _act(self, *action: str) -> None:
@@ -171,6 +191,16 @@ class LocalTelephony:
     def hang_up(self, call_sid: str) -> None:
         self._act("hang_up", call_sid)
         self.orders[call_sid] = Order()
+
+    def send_sms(self, to: str, body: str) -> str:
+        self._act("send_sms", to)
+        sid = f"SM{len(self.messages) + 1:032d}"
+        self.messages.append(Sms(sid, to, body))
+        return sid
+
+    def messages_to(self, number: str) -> list[Sms]:
+        """The messages sent to one number, oldest first."""
+        return [sms for sms in self.messages if sms.to == number]
 
     def take_order(self, call_sid: str) -> Order | None:
         """The order waiting for a call, once."""
