@@ -45,6 +45,13 @@ def authority_name(code: str) -> str:
     return _by_code()[code].name
 
 
+def label(code: str | None) -> str:
+    """How a page names an authority: its name, or the code itself if it is not on the list."""
+    if code is None:
+        return "not recorded"
+    return _by_code()[code].name if is_authority(code) else code
+
+
 def _folded(name: str) -> str:
     words = re.sub(r"[^a-z ]", " ", name.lower().replace("&", " and ")).split()
     noise = {"council", "city", "of", "county", "borough", "metropolitan", "district", "the"}
