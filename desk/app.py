@@ -11,9 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from desk.authority.views import bp as authority_bp
 from desk.console import purging
 from desk.console.views import bp as console_bp
-from desk.core import authorities
+from desk.core import authorities, sqlite
 from desk.core import config as desk_config
-from desk.core import sqlite
 from desk.core.audit.cli import audit_cli
 from desk.core.extensions import csrf, db, login_manager, migrate
 from desk.records.cli import records_cli

@@ -116,11 +116,6 @@ def request_in_scope(officer: Staff, request_id: int) -> BrokeredRequest:
     return request
 
 
-def _subjects(request: BrokeredRequest) -> dict[str, object]:
-    call, _ = _origin(request)
-    return {"call_id": call.id, "practitioner_id": call.practitioner_id}
-
-
 def worked(officer: Staff, request: BrokeredRequest) -> Worked:
     """The request as its page shows it; the view of the child's record is audited."""
     call, handling = _origin(request)
@@ -134,8 +129,7 @@ def worked(officer: Staff, request: BrokeredRequest) -> Worked:
     audit(
         Event.BROKERED_RECORD_VIEWED,
         officer,
-        call_id=call.id,
-        practitioner_id=call.practitioner_id,
+        call,
         request=request.reference,
         contactpoint_id=child.contactpoint_id if record is not None and child else None,
         is_shielded=bool(child and child.is_shielded),
@@ -171,7 +165,7 @@ def claim(officer: Staff, request: BrokeredRequest, now: datetime) -> None:
         if request.claimed_by_id == officer.id:
             return
         raise Refused("Another officer has claimed that request.")
-    audit(Event.BROKERED_CLAIMED, officer, **_subjects(request), request=request.reference)
+    audit(Event.BROKERED_CLAIMED, officer, _origin(request)[0], request=request.reference)
 
 
 def _held(officer: Staff, request: BrokeredRequest) -> None:
@@ -195,7 +189,7 @@ def log_step(
     audit(
         Event.BROKERED_STEP_LOGGED,
         officer,
-        **_subjects(request),
+        _origin(request)[0],
         request=request.reference,
         step=kind.value,
     )
@@ -213,7 +207,7 @@ def close(
     audit(
         Event.BROKERED_CLOSED,
         officer,
-        **_subjects(request),
+        _origin(request)[0],
         request=request.reference,
         outcome=outcome.value,
     )
@@ -221,7 +215,7 @@ def close(
 
 def sms_text(request: BrokeredRequest) -> str:
     """What the practitioner is sent: the reference and the outcome, never the child."""
-    outcome = BROKERED_OUTCOME_LABELS[BrokeredOutcome(request.outcome)]
+    outcome = BROKERED_OUTCOME_LABELS[BrokeredOutcome(request.outcome or "")]
     return (
         f"ContactPoint desk: your brokered contact request {request.reference} is closed. "
         f"Outcome: {outcome}. Please do not reply; phone the desk quoting {request.reference} "
@@ -257,13 +251,12 @@ def notify(officer: Staff, request: BrokeredRequest) -> str:
     so a slow or failing Twilio never holds it open); what became of the message."""
     call, _ = _origin(request)
     number = mobile_of(call.practitioner)
-    subjects = {"call_id": call.id, "practitioner_id": call.practitioner_id}
     if number is None:
         request.sms_status = "no_mobile"
         audit(
             Event.BROKERED_SMS_FAILED,
             officer,
-            **subjects,
+            call,
             request=request.reference,
             reason="no_mobile",
         )
@@ -275,7 +268,7 @@ def notify(officer: Staff, request: BrokeredRequest) -> str:
         audit(
             Event.BROKERED_SMS_FAILED,
             officer,
-            **subjects,
+            call,
             request=request.reference,
             reason=str(error),
         )
@@ -284,7 +277,7 @@ def notify(officer: Staff, request: BrokeredRequest) -> str:
     audit(
         Event.BROKERED_SMS_SENT,
         officer,
-        **subjects,
+        call,
         request=request.reference,
         outcome=request.outcome,
         sid=sid,

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -65,12 +64,6 @@ def words() -> dict[str, object]:
     }
 
 
-@bp.errorhandler(OutOfScope)
-def not_theirs(error: OutOfScope) -> BaseResponse:
-    db.session.rollback()
-    abort(404)
-
-
 @bp.errorhandler(Refused)
 def refused(refusal: Refused) -> BaseResponse:
     settle_refusal(refusal)
@@ -88,7 +81,7 @@ def refused(refusal: Refused) -> BaseResponse:
 
 
 def _viewed(page: str, **details: object) -> None:
-    audit(Event.AUTHORITY_PAGE_VIEWED, current_user, page=page, **details)
+    audit(Event.AUTHORITY_PAGE_VIEWED, current_user, None, page=page, **details)
     db.session.commit()
 
 

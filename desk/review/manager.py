@@ -41,9 +41,7 @@ def _zone() -> str:
 
 
 def _viewed(page: str, **details: object) -> None:
-    record(
-        Event.MANAGER_PAGE_VIEWED, supervisor_id=current_user.id, data={"page": page, **details}
-    )
+    record(Event.MANAGER_PAGE_VIEWED, supervisor_id=current_user.id, data={"page": page, **details})
     db.session.commit()
 
 

@@ -55,8 +55,10 @@ class Staff(UserMixin, Credentialed, Model):  # type: ignore[misc]  # flask-logi
     # copy of an earlier cookie, which a signed cookie alone cannot be made to forget.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
+    # Loaded when asked for, never with the row: a sign-in runs the same statements whether
+    # or not the username exists (tests/desk/staff/test_sign_in.py).
     scopes: Mapped[list["StaffAuthority"]] = relationship(
-        cascade="all, delete-orphan", order_by="StaffAuthority.authority", lazy="selectin"
+        cascade="all, delete-orphan", order_by="StaffAuthority.authority"
     )
 
     @property

@@ -40,7 +40,13 @@ PUBLIC_BLUEPRINTS = {
 # Methods that change something: the ones a CSRF token must come with.
 SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
-STAFF = {Role.OPERATOR: "olive", Role.SUPERVISOR: "sue", Role.ADMIN: "ada"}
+STAFF = {
+    Role.OPERATOR: "olive",
+    Role.SUPERVISOR: "sue",
+    Role.ADMIN: "ada",
+    Role.LA_OFFICER: "otto",
+    Role.MANAGER: "mona",
+}
 
 ROUTES = routes()
 PUBLIC = [r for r in ROUTES if r.endpoint in PUBLIC_ENDPOINTS or r.blueprint in PUBLIC_BLUEPRINTS]
@@ -102,7 +108,9 @@ def request(client: FlaskClient, route: Route, token: str | None = None) -> Test
 def signed_in(app: Flask, client: FlaskClient, role: Role) -> str:
     """Sign in as a new member of staff in `role`; a CSRF token of their session's own."""
     with app.app_context():
-        make_staff(username=STAFF[role], name=STAFF[role].title(), role=role)
+        # An officer is always scoped to an authority (Rochdale, the test index's).
+        scopes = ("E08000005",) if role is Role.LA_OFFICER else ()
+        make_staff(username=STAFF[role], name=STAFF[role].title(), role=role, scopes=scopes)
     assert sign_in(client, STAFF[role]).status_code == 302
     return csrf_token(client, "/")
 
