@@ -77,6 +77,8 @@ def test_an_officer_works_a_request_to_its_end_and_the_practitioner_is_texted(
     for detail in child_details(app):
         assert detail not in sms.body, detail
     assert "GP agreed" not in sms.body
+    # The dev phone shows what the practitioner's mobile received.
+    assert sms.body in app.test_client().get("/devphone").text
 
     # Every step is audited against the officer, the request and the call it came from.
     kinds = [e.kind for e in audit_events(app) if e.data.get("request") == reference]
