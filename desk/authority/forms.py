@@ -27,7 +27,8 @@ class CloseForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
         ],
         validators=[InputRequired("Choose the outcome.")],
     )
-    note = TextAreaField(
+    # Not `note`: the step form beside it on the page has one, and ids must be unique.
+    outcome_note = TextAreaField(
         "Note", validators=[DataRequired("Add a note saying what was done."), Length(max=500)]
     )
 

@@ -151,7 +151,7 @@ def close(request_id: int) -> BaseResponse:
         raise Refused(next(iter(form.errors.values()))[0])
     brokered = _request(request_id)
     brokering.close(
-        current_user, brokered, BrokeredOutcome(form.outcome.data), form.note.data, utcnow()
+        current_user, brokered, BrokeredOutcome(form.outcome.data), form.outcome_note.data, utcnow()
     )
     # The outcome is kept before Twilio is asked anything: a failed text never reopens it.
     db.session.commit()

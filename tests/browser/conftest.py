@@ -70,3 +70,17 @@ def screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page, to look at as an operator would."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def assert_accessible(page: Page) -> None:
+    """No WCAG 2 A or AA violation axe-core can find on the page as it stands. axe is run
+    through the browser's debugging protocol, which the page's CSP does not govern."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']}))"
+        ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    assert found == [], found

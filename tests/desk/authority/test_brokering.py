@@ -62,7 +62,7 @@ def test_an_officer_works_a_request_to_its_end_and_the_practitioner_is_texted(
     closed = submit(
         otto,
         link,
-        {"outcome": "professional_will_contact", "note": "GP agreed to ring"},
+        {"outcome": "professional_will_contact", "outcome_note": "GP agreed to ring"},
         f"{link}/close",
     )
     assert "the practitioner has been sent the outcome" in " ".join(flashed(otto.get(link)))
@@ -137,7 +137,7 @@ def test_only_the_officer_who_claimed_a_request_works_it(
     submit(otto, link, {}, f"{link}/claim")
     submit(ruth, link, {}, f"{link}/claim")
     assert "Another officer has claimed that request." in flashed(ruth.get(link))
-    submit(ruth, link, {"outcome": "declined", "note": "x"}, f"{link}/close")
+    submit(ruth, link, {"outcome": "declined", "outcome_note": "x"}, f"{link}/close")
     assert "Claim the request before working on it." in flashed(ruth.get(link))
     with app.app_context():
         assert db.session.scalars(select(BrokeredRequest)).one().closed_at is None
@@ -149,7 +149,9 @@ def test_a_failed_text_leaves_the_request_closed_and_says_so(
     [link] = request_links(otto.get("/authority/").text)
     submit(otto, link, {}, f"{link}/claim")
     phones.failure = TelephonyError("Twilio could not be reached")
-    submit(otto, link, {"outcome": "contact_made", "note": "Spoke to both"}, f"{link}/close")
+    submit(
+        otto, link, {"outcome": "contact_made", "outcome_note": "Spoke to both"}, f"{link}/close"
+    )
     assert any("could not be sent" in m for m in flashed(otto.get(link)))
     with app.app_context():
         request = db.session.scalars(select(BrokeredRequest)).one()
