@@ -58,7 +58,11 @@ def subject(contactpoint_number: str) -> None:
 def _echo_call(about: CallAbout, zone: ZoneInfo) -> None:
     who = about.practitioner
     started = about.uses[0].at.astimezone(zone)
-    click.echo(f"\nCall {about.call_id}, {started:%d %B %Y}")
+    if about.call_id is None:
+        # A local authority officer's shielding, which no call prompted.
+        click.echo(f"\nOutside any call, {started:%d %B %Y}")
+    else:
+        click.echo(f"\nCall {about.call_id}, {started:%d %B %Y}")
     if who is not None:
         click.echo(f"  Practitioner: {who.name} ({who.id}), {who.role}, {who.organisation}")
     else:
