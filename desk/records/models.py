@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, orm, text
@@ -129,6 +130,12 @@ class Child(Model):
     @classmethod
     def _is_shielded_expression(cls) -> ColumnElement[bool]:
         return (cls.import_shielded | cls.officer_shielded).self_group()
+
+    @is_shielded.inplace.update_expression
+    @classmethod
+    def _is_shielded_update(cls, value: Any) -> list[tuple[Any, Any]]:
+        # UPDATE … SET is_shielded = … as the setter: the import's shield.
+        return [(cls.import_shielded, value)]
 
     def is_archived_on(self, today: date) -> bool:
         """Whether the desk may no longer find this child: archived, or 18 by `today`."""
