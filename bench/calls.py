@@ -55,7 +55,7 @@ def bench_staff() -> tuple[int, str]:
                 name="Bench Practitioner",
                 organisation="Benchmark Borough Council",
                 role="Social worker",
-                local_authority="Benchmark",
+                local_authority="E08000005",  # any listed authority (desk.core.authorities)
                 phones=(PRACTITIONER_PHONE,),
                 vetted_on=date.today(),
                 trained_on=date.today(),

@@ -78,7 +78,7 @@ def practitioners_file(count: int) -> Path:
     if file.exists():
         return file
     FILES.mkdir(parents=True, exist_ok=True)
-    codes = [code for code, _ in authorities.all_authorities()]
+    codes = [authority.code for authority in authorities.all_authorities()]
     chance = random.Random(16)  # noqa: S311 - synthetic data, the same on every run
     partial = file.with_suffix(".partial")
     with partial.open("w", encoding="utf-8", newline="") as out:

@@ -9,17 +9,19 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from desk.admin.views import bp as admin_bp
+from desk.authority.views import bp as authority_bp
 from desk.console import listening, purging, states
 from desk.console.line_views import bp as line_bp
 from desk.console.views import bp as console_bp
+from desk.core import authorities, logs, sqlite
 from desk.core import config as desk_config
-from desk.core import logs, sqlite
 from desk.core.audit.cli import audit_cli
 from desk.core.extensions import csrf, db, login_manager, migrate
 from desk.jobs.cli import jobs_cli
 from desk.records.cli import records_cli
 from desk.review import assessment
 from desk.review.cli import review_cli, subject
+from desk.review.manager import bp as manager_bp
 from desk.review.views import bp as review_bp
 from desk.staff.accounts import signed_in_staff
 from desk.staff.cli import staff_cli
@@ -58,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
+    register_template_words(app)
     register_hooks(app)
     register_security(app)
     register_errorhandlers(app)
@@ -107,7 +110,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(line_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(manager_bp)
+    app.register_blueprint(authority_bp)
     app.register_blueprint(ivr_bp)
+
+
+def register_template_words(app: Flask) -> None:
+    # Codes are stored; pages name the authority.
+    app.jinja_env.filters["authority"] = authorities.label
 
 
 def register_hooks(app: Flask) -> None:

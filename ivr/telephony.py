@@ -94,6 +94,9 @@ class Telephony(Protocol):
     def add_listener(self, conference_sid: str, listener: Listener) -> str:
         """Ring a supervisor into the conference; the new leg's CallSid."""
 
+    def send_sms(self, to: str, body: str) -> str:
+        """Send a text message from the desk's number; the message's SID."""
+
 
 class TwilioTelephony:
     """The adapter for a real Twilio account."""
@@ -175,6 +178,12 @@ class TwilioTelephony:
             )
         return str(created.call_sid)
 
+    def send_sms(self, to: str, body: str) -> str:
+        # Twilio Messaging, from the desk's own number (which must be able to send SMS).
+        with _translated("send_sms"):
+            sent = self.client.messages.create(to=to, from_=self.desk_number, body=body)
+        return str(sent.sid)
+
 
 @contextmanager
 def _translated(request: str) -> Iterator[None]:
@@ -235,6 +244,15 @@ class AddedLeg:
     listener: Listener
 
 
+@dataclass(frozen=True)
+class Sms:
+    """A text message the local adapter was asked to send: the dev phone shows it."""
+
+    sid: str
+    to: str
+    body: str
+
+
 @dataclass
 class LocalTelephony:
     """Plays Twilio's part on one machine: the dev phone and tests, no account needed.
@@ -255,6 +273,8 @@ class LocalTelephony:
     # Participant changes and supervisors' legs, by conference SID, for the dev phone to play.
     changes: dict[str, list[Change]] = field(default_factory=dict)
     added: dict[str, list[AddedLeg]] = field(default_factory=dict)
+    # Every text message sent, oldest first.
+    messages: list[Sms] = field(default_factory=list)
     _legs: int = 0
 
     def _act(self, *action: str) -> None:
@@ -308,6 +328,16 @@ class LocalTelephony:
     def take_changes(self, conference_sid: str) -> list[Change]:
         """The participant changes waiting for a conference, once."""
         return self.changes.pop(conference_sid, [])
+
+    def send_sms(self, to: str, body: str) -> str:
+        self._act("send_sms", to)
+        sid = f"SM{len(self.messages) + 1:032d}"
+        self.messages.append(Sms(sid, to, body))
+        return sid
+
+    def messages_to(self, number: str) -> list[Sms]:
+        """The messages sent to one number, oldest first."""
+        return [sms for sms in self.messages if sms.to == number]
 
     def take_order(self, call_sid: str) -> Order | None:
         """The order waiting for a call, once."""

@@ -6,6 +6,8 @@ from typing import Any
 from desk.core.extensions import db
 from desk.records import importer
 
+ROCHDALE = "E08000005"
+
 
 def child(source_id: str, given: str, family: str, born: str, **fields: Any) -> dict[str, Any]:
     return {
@@ -20,6 +22,7 @@ def child(source_id: str, given: str, family: str, born: str, **fields: Any) -> 
         ),
         "shielded": fields.pop("shielded", False),
         "contacts": fields.pop("contacts", []),
+        "local_authority": fields.pop("local_authority", ROCHDALE),
         **fields,
     }
 

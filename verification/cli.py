@@ -54,7 +54,10 @@ def _show_soft_token(secret: str, name: str) -> None:
 @click.option("--name", required=True)
 @click.option("--organisation", required=True)
 @click.option("--role", required=True)
-@click.option("--local-authority", help="Default: the organisation.")
+@click.option(
+    "--local-authority",
+    help="ONS code or name of the local authority. Default: the one the organisation names.",
+)
 @click.option("--phone", "phones", multiple=True, help="A registered number; repeat for more.")
 @click.option(
     "--pin",

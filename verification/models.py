@@ -25,7 +25,9 @@ class Practitioner(Credentialed, Model):
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(200))
-    local_authority: Mapped[str] = mapped_column(String(200))
+    # The ONS code of their local authority (desk.core.authorities); None only for a
+    # practitioner registered before codes whose free-text authority matched no name (0011).
+    local_authority: Mapped[str | None] = mapped_column(String(9))
     # None until the practitioner chooses a PIN by keypad with an activation code, and again
     # after a PIN reset: the PIN step then checks the dummy hash and never matches.
     pin_hash: Mapped[str | None] = mapped_column(String(200))

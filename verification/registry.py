@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from desk.core import authorities
 from desk.core.credentials import totp
 from desk.core.extensions import db
 from desk.core.phones import to_e164
@@ -57,6 +58,12 @@ def register(new: NewPractitioner) -> Issued:
         raise ValueError("the token secret must be base32, at least 16 characters")
     if not new.name.strip():
         raise ValueError("a name is required")
+    authority = authorities.code_for(new.local_authority)
+    if authority is None:
+        raise ValueError(
+            f"{new.local_authority.strip()!r} is not an English upper-tier local authority: give "
+            "its ONS code (e.g. E08000005) or its name (e.g. Rochdale)"
+        )
     numbers = normalised_phones(new.phones)
     secret = new.totp_secret or totp.new_secret()
     practitioner = Practitioner(
@@ -64,7 +71,7 @@ def register(new: NewPractitioner) -> Issued:
         name=new.name.strip(),
         organisation=new.organisation.strip(),
         role=new.role.strip(),
-        local_authority=new.local_authority.strip(),
+        local_authority=authority,
         pin_hash=pins.hash_pin(new.pin) if new.pin is not None else None,
         totp_secret_encrypted=totp.seal(secret),
         status=AccessStatus.ACTIVE,

@@ -50,7 +50,7 @@ def seed(count: int) -> None:
                 name=f"Bench Caller {c.practitioner_id}",
                 organisation="Benchmark Council",
                 role="Social worker",
-                local_authority="Benchmark",
+                local_authority="E08000005",  # any listed authority (desk.core.authorities)
                 pin_hash=pin_hash,
                 totp_secret_encrypted=sealed,
                 vetted_on=date.today(),

@@ -264,5 +264,11 @@ def request_brokered_contact(
         contactpoint_id=opened.child.contactpoint_id,
     )
     db.session.add(
-        BrokeredRequest(match_id=opened.match.id, reason=reason.strip(), requested_at=now)
+        BrokeredRequest(
+            match_id=opened.match.id,
+            reason=reason.strip(),
+            requested_at=now,
+            # Whose ContactPoint team works it (desk.authority): the child's authority.
+            local_authority=opened.child.local_authority,
+        )
     )

@@ -195,8 +195,27 @@ class ReadBack(Model):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class BrokeredOutcome(StrEnum):
+    CONTACT_MADE = "contact_made"
+    PROFESSIONAL_WILL_CONTACT = "professional_will_contact"
+    DECLINED = "declined"
+    NOT_APPROPRIATE = "not_appropriate"
+
+
+BROKERED_OUTCOME_LABELS = {
+    BrokeredOutcome.CONTACT_MADE: "Contact made",
+    BrokeredOutcome.PROFESSIONAL_WILL_CONTACT: "The professional will contact you",
+    BrokeredOutcome.DECLINED: "Declined",
+    BrokeredOutcome.NOT_APPROPRIATE: "Not appropriate",
+}
+
+
 class BrokeredRequest(Model):
-    """A request that the local authority's ContactPoint team put the caller in touch."""
+    """A request that the local authority's ContactPoint team put the caller in touch.
+
+    Raised by an operator (desk.console.lookup), worked by an officer of the child's authority
+    (desk.authority): claimed, its contact attempts logged, closed with an outcome.
+    """
 
     __tablename__ = "brokered_requests"
 
@@ -204,3 +223,54 @@ class BrokeredRequest(Model):
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The child's authority when the request was made: whose officers see it.
+    local_authority: Mapped[str | None] = mapped_column(String(9), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome_note: Mapped[str | None] = mapped_column(String(500))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SMS telling the practitioner the outcome: "sent", "failed" or "no_mobile".
+    sms_status: Mapped[str | None] = mapped_column(String(16))
+
+    match: Mapped[Match] = relationship()
+    steps: Mapped[list["BrokeredStep"]] = relationship(
+        back_populates="request", order_by="BrokeredStep.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def reference(self) -> str:
+        """What the practitioner and the officer call the request: no child in it."""
+        return f"BR{self.id:06d}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class StepKind(StrEnum):
+    ATTEMPT = "attempt"
+    PASSED_TO_PROFESSIONAL = "passed_to_professional"
+    PASSED_TO_PRACTITIONER = "passed_to_practitioner"
+
+
+STEP_LABELS = {
+    StepKind.ATTEMPT: "Contact attempt",
+    StepKind.PASSED_TO_PROFESSIONAL: "Practitioner's details passed to the professional",
+    StepKind.PASSED_TO_PRACTITIONER: "Professional's details passed to the practitioner",
+}
+
+
+class BrokeredStep(Model):
+    """One thing an officer did to work a request: a contact attempt, or details passed on."""
+
+    __tablename__ = "brokered_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("brokered_requests.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[BrokeredRequest] = relationship(back_populates="steps")

@@ -233,6 +233,13 @@ SETTINGS = (
         int,
         "A caller who hangs up this soon after joining the queue is a short abandon: not counted.",
     ),
+    Setting(
+        "DESK_BROKERED_DUE_WORKING_DAYS",
+        1,
+        int,
+        "The service level of a brokered contact request: it is due this many working days "
+        "(Monday to Friday, by DESK_TIMEZONE) after it was made, and marked overdue after.",
+    ),
     # OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: about 22 ms of one core per PIN
     # checked on the 2-core machine in docs/performance.md. The 32 MiB, 3-pass, 2-lane setting
     # before it cost 68 ms of CPU a PIN, and at 100 webhooks a second took more than half of

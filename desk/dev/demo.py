@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
+from desk.core.authorities import authority_name
 from desk.core.credentials import totp
 from desk.core.extensions import db
 from desk.dev.simulator import Twilio
@@ -43,8 +44,10 @@ class DemoStaff:
     password: str
     totp_secret: str
     phone_leg: str | None
+    scopes: tuple[str, ...] = ()
 
 
+ROCHDALE = "E08000005"
 # Published demo credentials, refused outside development like every demo command.
 DEMO_STAFF = (
     DemoStaff(
@@ -69,6 +72,34 @@ DEMO_STAFF = (
         Role.ADMIN,
         "demo-admin-pass-16",
         "ADMINDEMOSECRETADMINDEMOSECRET23",
+        None,
+    ),
+    # Two officers of Rochdale (whose children the demo index holds, with five other towns'):
+    # lifting a shield takes both.
+    DemoStaff(
+        "officer",
+        "Owen Officer",
+        Role.LA_OFFICER,
+        "demo-officer-pass",
+        "OFFICERDEMOSECRETOFFICERDEMO2345",
+        None,
+        (ROCHDALE,),
+    ),
+    DemoStaff(
+        "officer2",
+        "Rita Second-Officer",
+        Role.LA_OFFICER,
+        "demo-officer2-pass",
+        "SECONDOFFICERDEMOSECRETSECOND234",
+        None,
+        (ROCHDALE,),
+    ),
+    DemoStaff(
+        "manager",
+        "Maud Manager",
+        Role.MANAGER,
+        "demo-manager-pass",
+        "MANAGERDEMOSECRETMANAGERDEMO2345",
         None,
     ),
 )
@@ -117,9 +148,13 @@ def seed() -> None:
                 totp_secret=person.totp_secret,
                 phone_leg=person.phone_leg,
                 by="demo seed",
+                scopes=person.scopes,
             )
+        scoped = (
+            f" ({', '.join(authority_name(c) for c in person.scopes)})" if person.scopes else ""
+        )
         click.echo(
-            f"Demo {person.role.value} {person.username}: password {person.password}, "
+            f"Demo {person.role.value} {person.username}{scoped}: password {person.password}, "
             f"authenticator secret {person.totp_secret}"
         )
     db.session.commit()
@@ -127,7 +162,8 @@ def seed() -> None:
         generate_command, count=DEMO_CHILDREN, seed=DEMO_SEED, out=None
     )
     click.echo(
-        "Current codes: flask --app wsgi demo code 40000001 (or: operator, supervisor, admin)"
+        "Current codes: flask --app wsgi demo code 40000001 "
+        "(or: operator, supervisor, admin, officer, officer2, manager)"
     )
 
 

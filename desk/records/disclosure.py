@@ -1,7 +1,11 @@
-"""The rules of disclosure, in one place: what an operator may read back from a child's record.
+"""The rules of disclosure, in one place: what each role may see of a child's record.
 
-Nothing reaches a Disclosure unless it may be read back to a verified caller, so the console
-can show and read back every item it is given and nothing else.
+An operator sees what may be read back to a verified caller (`disclosable`): nothing reaches
+that Disclosure unless it may, so the console can show and read back every item it is given
+and nothing else. A local authority officer sees the whole record, sensitive services and a
+shielded child's address included, of the children of their own authorities only
+(`whole_record`), to broker contact and to shield. Supervisors, administrators and managers
+see no child's record at all. `record_for` is the whole table, by role.
 """
 
 from dataclasses import dataclass
@@ -94,15 +98,7 @@ def disclosable(child: Child, today: date | None = None) -> Disclosure:
     # Any contact marked sensitive is withheld, whatever its kind: the rule fails closed.
     items += [_contact_item(c) for c in child.contacts if not c.is_sensitive]
     if child.has_caf:
-        lead = _joined(child.caf_lead_name, child.caf_lead_organisation, child.caf_lead_phone)
-        items.append(
-            Item(
-                "caf.lead",
-                "caf",
-                "CAF assessment",
-                f"exists; lead contact: {lead}" if lead else "exists; no lead contact recorded",
-            )
-        )
+        items.append(_caf_item(child))
     has_hidden = any(c.is_sensitive for c in child.contacts)
     return Disclosure(
         child_summary=summary,
@@ -113,9 +109,73 @@ def disclosable(child: Child, today: date | None = None) -> Disclosure:
     )
 
 
+def whole_record(child: Child, today: date | None = None) -> Disclosure:
+    """Everything on the record, for an officer of the child's authority: sensitive services
+    (with the basis they are held on) and a shielded child's address and carers included."""
+    if child.is_archived_on(today or today_in_england()):
+        raise RecordArchived("this record is archived: the desk discloses nothing from it")
+    shown = disclosable(child, today)
+    items: list[Item] = []
+    address = ", ".join(p for p in (*child.address_lines, child.town, child.postcode) if p)
+    if address:
+        items.append(Item("child.address", "address", "Address", address))
+    for contact in child.contacts:
+        item = _contact_item(contact)
+        if contact.is_sensitive:
+            basis = contact.basis.value.replace("_", " ") if contact.basis else "none recorded"
+            item = Item(
+                item.key, item.category, f"{item.label} (sensitive; basis: {basis})", item.value
+            )
+        items.append(item)
+    if child.has_caf:
+        items.append(_caf_item(child))
+    return Disclosure(
+        child_summary=shown.child_summary,
+        items=tuple(items),
+        is_shielded=child.is_shielded,
+        has_hidden_services=any(c.is_sensitive for c in child.contacts),
+        notices=(),
+    )
+
+
+def may_see_whole_record(scopes: frozenset[str], child: Child) -> bool:
+    """Whether an officer scoped to these authorities may see the child's whole record."""
+    return child.local_authority is not None and child.local_authority in scopes
+
+
+# Which view of a record each role gets; a role not named sees nothing. Keyed by the roles'
+# values (desk.staff.models.Role, a layer this one cannot import).
+OPERATOR_ROLES = frozenset({"operator"})
+OFFICER_ROLES = frozenset({"la_officer"})
+
+
+def record_for(
+    role: str, scopes: frozenset[str], child: Child, today: date | None = None
+) -> Disclosure | None:
+    """What a member of staff in `role` (scoped to `scopes`) may see of the record: None for
+    nothing. RecordArchived when the record is archived, whoever asks."""
+    if role in OPERATOR_ROLES:
+        return disclosable(child, today)
+    if role in OFFICER_ROLES and may_see_whole_record(scopes, child):
+        return whole_record(child, today)
+    if child.is_archived_on(today or today_in_england()):
+        raise RecordArchived("this record is archived: the desk discloses nothing from it")
+    return None
+
+
 def find_item(disclosure: Disclosure, key: str) -> Item | None:
     """The item under `key` if it may be read back, else None."""
     return next((i for i in (*disclosure.child_summary, *disclosure.items) if i.key == key), None)
+
+
+def _caf_item(child: Child) -> Item:
+    lead = _joined(child.caf_lead_name, child.caf_lead_organisation, child.caf_lead_phone)
+    return Item(
+        "caf.lead",
+        "caf",
+        "CAF assessment",
+        f"exists; lead contact: {lead}" if lead else "exists; no lead contact recorded",
+    )
 
 
 def _contact_item(contact: Contact) -> Item:

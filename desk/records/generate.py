@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from faker.providers.address.en_GB import Provider as AddressWords
 from faker.providers.person.en_GB import Provider as PersonWords
 
+from desk.core import authorities
 from desk.records import contactpoint
 from desk.records.models import (
     ContactKind,
@@ -191,6 +192,7 @@ class _Children:
             },
             "shielded": random() < SHIELDED,
             "contacts": self.contacts(family_name, town, days_old),
+            "local_authority": _authority_of(town),
         }
         if random() < FORMER_NAME:
             child["former_family_names"] = [self.surname()]
@@ -271,6 +273,13 @@ class _Children:
         """A street as Faker makes one: a first or family name and a suffix."""
         name = self.pick(FIRST_NAMES) if self.random() < 0.5 else self.surname()
         return f"{name} {self.pick(STREET_SUFFIXES)}"
+
+
+def _authority_of(town: str) -> str:
+    # Every town the generator uses is a local authority of its own name.
+    code = authorities.code_for(town)
+    assert code is not None, town
+    return code
 
 
 def _given_number(seed: int, n: int) -> str | None:

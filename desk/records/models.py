@@ -2,10 +2,13 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, orm, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from desk.core.extensions import Model
 from desk.core.types import UTCDateTime, enum_column, utcnow
@@ -88,7 +91,15 @@ class Child(Model):
     town: Mapped[str | None] = mapped_column(String(100))
     postcode: Mapped[str | None] = mapped_column(String(8))  # normalised: "OL16 1AA"
     postcode_compact: Mapped[str | None] = mapped_column(String(7))  # "OL161AA"
-    is_shielded: Mapped[bool] = mapped_column(default=False)
+    # Which local authority's ContactPoint team the child belongs to (desk.core.authorities);
+    # None only for children imported before the import format named it.
+    local_authority: Mapped[str | None] = mapped_column(String(9), index=True)
+    # Two shields, kept apart so that neither lifts the other's: the import's own (the file's
+    # `shielded`, stored in the column named is_shielded) and an officer's (desk.records.shields,
+    # which keeps this flag true while a shield of theirs stands). The record is shielded if
+    # either is.
+    import_shielded: Mapped[bool] = mapped_column("is_shielded", default=False)
+    officer_shielded: Mapped[bool] = mapped_column(default=False, server_default="false")
     # Set by the archiving job; until it runs, an 18th birthday archives a child just the same.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     has_caf: Mapped[bool] = mapped_column(default=False)
@@ -104,6 +115,27 @@ class Child(Model):
     contacts: Mapped[list["Contact"]] = orm.relationship(
         back_populates="child", cascade="all, delete-orphan", order_by="Contact.id"
     )
+
+    @hybrid_property
+    def is_shielded(self) -> bool:
+        """Whether the record is shielded, by the import or by an officer of its authority."""
+        return self.import_shielded or self.officer_shielded
+
+    @is_shielded.inplace.setter
+    def _is_shielded_setter(self, value: bool) -> None:
+        # What a test or the demo means by making a shielded child: the import's shield.
+        self.import_shielded = value
+
+    @is_shielded.inplace.expression
+    @classmethod
+    def _is_shielded_expression(cls) -> ColumnElement[bool]:
+        return (cls.import_shielded | cls.officer_shielded).self_group()
+
+    @is_shielded.inplace.update_expression
+    @classmethod
+    def _is_shielded_update(cls, value: Any) -> list[tuple[Any, Any]]:
+        # UPDATE … SET is_shielded = … as the setter: the import's shield.
+        return [(cls.import_shielded, value)]
 
     def is_archived_on(self, today: date) -> bool:
         """Whether the desk may no longer find this child: archived, or 18 by `today`."""
@@ -186,3 +218,52 @@ class Contact(Model):
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} {self.kind.value}>"
+
+
+class ShieldReason(StrEnum):
+    """Why an officer shielded a child: a category, never the story (no free text)."""
+
+    DOMESTIC_ABUSE = "domestic_abuse"
+    WITNESS_PROTECTION = "witness_protection"
+    ADOPTION = "adoption"
+    RISK_OF_ABDUCTION = "risk_of_abduction"
+    OTHER_SERIOUS_RISK = "other_serious_risk"
+
+
+SHIELD_REASON_LABELS = {
+    ShieldReason.DOMESTIC_ABUSE: "Domestic abuse: a parent or carer must not find the child",
+    ShieldReason.WITNESS_PROTECTION: "Witness protection",
+    ShieldReason.ADOPTION: "Adoption or placement that must stay confidential",
+    ShieldReason.RISK_OF_ABDUCTION: "Risk of abduction",
+    ShieldReason.OTHER_SERIOUS_RISK: "Other serious risk of harm if the child is found",
+}
+
+
+class Shield(Model):
+    """An officer's shield on a child: standing until a second officer approves lifting it."""
+
+    __tablename__ = "shields"
+    __table_args__ = (
+        # One standing shield per child: the database keeps two officers from both adding one.
+        Index(
+            "uq_shields_standing_per_child",
+            "child_id",
+            unique=True,
+            postgresql_where=text("lifted_at IS NULL"),
+            sqlite_where=text("lifted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    reason: Mapped[ShieldReason] = mapped_column(_enum(ShieldReason))
+    review_on: Mapped[date]
+    shielded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    shielded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Four eyes: one officer asks for the shield to be lifted, another approves.
+    unshield_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    unshield_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    child: Mapped[Child] = orm.relationship()

@@ -8,6 +8,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
+from desk.core import authorities
 from desk.core.phones import to_e164
 from desk.records import contactpoint, postcodes
 from desk.records.models import ContactKind, Gender, SensitiveBasis, today_in_england
@@ -26,6 +27,7 @@ FIELDS = frozenset(
         "shielded",
         "caf",
         "contacts",
+        "local_authority",
     }
 )
 CONTACT_FIELDS = frozenset(
@@ -79,6 +81,7 @@ class ChildEntry:
     caf_lead_organisation: str | None
     caf_lead_phone: str | None
     contacts: tuple[ContactEntry, ...]
+    local_authority: str  # ONS code (desk.core.authorities)
 
 
 def parse_line(raw: str | bytes, line: int, today: date | None = None) -> ChildEntry:
@@ -145,6 +148,7 @@ def parse_entry(obj: Any, line: int, today: date | None = None) -> ChildEntry:
             _contact(c, f"contacts[{n}]")
             for n, c in enumerate(_list(fields.get("contacts"), "contacts"))
         ),
+        local_authority=_authority(fields.get("local_authority")),
     )
 
 
@@ -242,6 +246,16 @@ def _date(value: Any, where: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{where} {value!r} is not a date") from None
+
+
+def _authority(value: Any) -> str:
+    code = _text(value, "local_authority", 9)
+    if not authorities.is_authority(code):
+        raise ValueError(
+            f"local_authority {code!r} is not the ONS code of an English upper-tier local "
+            "authority (e.g. E08000005 for Rochdale; the list is desk/core/authorities.csv)"
+        )
+    return code
 
 
 def _postcode(value: str) -> str:

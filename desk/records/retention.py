@@ -22,6 +22,7 @@ from desk.records.models import (
     Child,
     ChildName,
     Contact,
+    Shield,
     latest_adult_birth_date,
     latest_birth_date_at_age,
 )
@@ -71,7 +72,7 @@ def purge(
         db.session.scalars(select(Child.id).where(Child.date_of_birth <= born_by).limit(batch))
     ):
         purging.send(None, child_ids=ids)
-        for table in (ChildName, Contact):
+        for table in (ChildName, Contact, Shield):
             db.session.execute(
                 delete(table)
                 .where(table.child_id.in_(ids))

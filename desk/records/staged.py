@@ -37,6 +37,7 @@ CHILD_COLUMNS = (
     "caf_lead_name",
     "caf_lead_organisation",
     "caf_lead_phone",
+    "local_authority",
 )
 # A name row carries what the searches pair it with, copied from its child.
 NAME_COLUMNS = (
@@ -148,6 +149,7 @@ def child_row(entry: ChildEntry, drawn: str | None) -> tuple[object, ...]:
         entry.caf_lead_name if caf else None,
         entry.caf_lead_organisation if caf else None,
         entry.caf_lead_phone if caf else None,
+        entry.local_authority,
     )
 
 

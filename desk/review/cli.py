@@ -9,14 +9,12 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from desk.console.models import PURPOSE_LABELS, Purpose
-from desk.core.audit.events import Event
-from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.core.types import utcnow
 from desk.records import contactpoint
 from desk.review import assessment
 from desk.review.flags import Thresholds
-from desk.review.subject import CallAbout, calls_about
+from desk.review.subject import CallAbout, subject_access
 
 review_cli = AppGroup("review", help="Supervisors' review: work out the flags of finished calls.")
 
@@ -45,16 +43,7 @@ def subject(contactpoint_number: str) -> None:
     if not contactpoint.is_valid(number):
         raise click.UsageError(f"{contactpoint_number!r} is not a valid ContactPoint number")
     zone = ZoneInfo(current_app.config["DESK_TIMEZONE"])
-    calls = calls_about(number)
-    record(
-        Event.AUDIT_SUBJECT_ACCESS,
-        data={
-            "contactpoint_id": number,
-            "calls": len(calls),
-            "uses": sum(len(about.uses) for about in calls),
-            "by": _by(),
-        },
-    )
+    calls = subject_access(number, _by())
     db.session.commit()
     click.echo(f"Subject access for ContactPoint number {number}, times in {zone.key}.")
     if not calls:
@@ -69,13 +58,20 @@ def subject(contactpoint_number: str) -> None:
 def _echo_call(about: CallAbout, zone: ZoneInfo) -> None:
     who = about.practitioner
     started = about.uses[0].at.astimezone(zone)
-    click.echo(f"\nCall {about.call_id}, {started:%d %B %Y}")
+    if about.call_id is None:
+        # A local authority officer's shielding, which no call prompted.
+        click.echo(f"\nOutside any call, {started:%d %B %Y}")
+    else:
+        click.echo(f"\nCall {about.call_id}, {started:%d %B %Y}")
     if who is not None:
         click.echo(f"  Practitioner: {who.name} ({who.id}), {who.role}, {who.organisation}")
     else:
         click.echo(f"  Practitioner: {about.practitioner_id or 'unknown'}")
     operators = ", ".join(f"{s.name} ({s.username})" for s in about.operators) or "unknown"
     click.echo(f"  Operator:     {operators}")
+    if about.officers:
+        officers = ", ".join(f"{s.name} ({s.username})" for s in about.officers)
+        click.echo(f"  LA officers:  {officers}")
     purpose = PURPOSE_LABELS.get(Purpose(about.purpose)) if about.purpose in set(Purpose) else None
     detail = f": {about.purpose_detail}" if about.purpose_detail else ""
     click.echo(f"  Why:          {purpose or about.purpose or 'not recorded'}{detail}")

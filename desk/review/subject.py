@@ -8,6 +8,7 @@ from sqlalchemy import String, cast, select
 
 from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
+from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.records.search import SearchMethod
 from desk.staff.models import Staff
@@ -19,7 +20,17 @@ KINDS = (
     Event.RECORD_OPENED,
     Event.RECORD_READ_BACK,
     Event.RECORD_BROKERED_CONTACT_REQUESTED,
+    Event.BROKERED_RECORD_VIEWED,
+    Event.SHIELD_ADDED,
+    Event.SHIELD_UNSHIELD_REQUESTED,
+    Event.SHIELD_LIFTED,
 )
+OFFICERS_WHAT = {
+    Event.BROKERED_RECORD_VIEWED: "whole record seen by a local authority officer (brokering)",
+    Event.SHIELD_ADDED: "shielded by a local authority officer",
+    Event.SHIELD_UNSHIELD_REQUESTED: "lifting the shield asked for by a local authority officer",
+    Event.SHIELD_LIFTED: "shield lifted by a second local authority officer",
+}
 
 
 @dataclass
@@ -39,6 +50,8 @@ class CallAbout:
     practitioner: Practitioner | None = None
     practitioner_id: str | None = None
     operators: list[Staff] = field(default_factory=list)
+    # Local authority officers who saw the whole record or shielded it (their own log column).
+    officers: list[Staff] = field(default_factory=list)
     purpose: str = ""
     purpose_detail: str = ""
     uses: list[Use] = field(default_factory=list)
@@ -58,6 +71,8 @@ def _what(event: AuditEvent) -> str:
         return "record opened"
     if event.kind == Event.RECORD_READ_BACK:
         return f"read back to the caller: {str(event.data.get('category', '')).replace('_', ' ')}"
+    if event.kind in OFFICERS_WHAT:
+        return OFFICERS_WHAT[Event(event.kind)]
     return "brokered contact requested from the local authority team"
 
 
@@ -85,15 +100,38 @@ def calls_about(number: str) -> list[CallAbout]:
             opened.times += 1
         else:
             about.uses.append(Use(event.occurred_at, _what(event)))
-        if event.operator_id and all(s.id != event.operator_id for s in about.operators):
-            staff = db.session.get(Staff, event.operator_id)
-            if staff is not None:
-                about.operators.append(staff)
+        _add_staff(about.operators, event.operator_id)
+        if event.kind in OFFICERS_WHAT:
+            _add_staff(about.officers, event.supervisor_id)
     _add_purposes(calls.values())
     for about in calls.values():
         if about.practitioner_id:
             about.practitioner = db.session.get(Practitioner, about.practitioner_id)
     return list(calls.values())
+
+
+def _add_staff(staff: list[Staff], staff_id: int | None) -> None:
+    if staff_id and all(s.id != staff_id for s in staff):
+        found = db.session.get(Staff, staff_id)
+        if found is not None:
+            staff.append(found)
+
+
+def subject_access(number: str, by: str, staff_id: int | None = None) -> list[CallAbout]:
+    """Answer a subject access request for one ContactPoint number, and audit that it was
+    (how many calls and uses it found, and who asked), whichever way it was asked."""
+    calls = calls_about(number)
+    record(
+        Event.AUDIT_SUBJECT_ACCESS,
+        supervisor_id=staff_id,
+        data={
+            "contactpoint_id": number,
+            "calls": len(calls),
+            "uses": sum(len(about.uses) for about in calls),
+            "by": by,
+        },
+    )
+    return calls
 
 
 def _add_purposes(calls: Iterable[CallAbout]) -> None:

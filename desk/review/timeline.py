@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Purpose, WrapUp
+from desk.console.models import (
+    BROKERED_OUTCOME_LABELS,
+    PURPOSE_LABELS,
+    STEP_LABELS,
+    WRAP_UP_LABELS,
+    BrokeredOutcome,
+    Purpose,
+    StepKind,
+    WrapUp,
+)
 from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.records.search import SearchMethod
@@ -203,6 +212,35 @@ def _brokered(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str
     return ("record", f"{r.record(d)}: brokered contact requested", to, "")
 
 
+def _brokered_step(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    # The officers' notes are theirs: the call's timeline says what was done, not what was said.
+    request, by = str(d.get("request", "")), f"by {r.staff(e.supervisor_id)}"
+    kind = e.kind
+    if kind == Event.BROKERED_CLAIMED:
+        return ("record", f"Brokered request {request} claimed", by, "")
+    if kind == Event.BROKERED_RECORD_VIEWED:
+        return ("record", f"Brokered request {request}: record seen by the officer", by, "")
+    if kind == Event.BROKERED_STEP_LOGGED:
+        step = STEP_LABELS.get(StepKind(d["step"]), "") if d.get("step") in set(StepKind) else ""
+        return ("record", f"Brokered request {request}: {step or 'step logged'}", by, "")
+    if kind == Event.BROKERED_CLOSED:
+        outcome = str(d.get("outcome", ""))
+        label = (
+            BROKERED_OUTCOME_LABELS[BrokeredOutcome(outcome)]
+            if outcome in set(BrokeredOutcome)
+            else outcome
+        )
+        return ("end", f"Brokered request {request} closed: {label}", by, "ok")
+    if kind == Event.BROKERED_SMS_SENT:
+        return ("end", f"Brokered request {request}: outcome texted to the practitioner", "", "")
+    return (
+        "end",
+        f"Brokered request {request}: the outcome could not be texted",
+        str(d.get("reason", "")),
+        "warn",
+    )
+
+
 def _wrapped(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str, str, str]:
     label = outcome_label(str(d.get("code")))
     return ("end", f"Wrapped up: {label}", f"by {r.staff(e.operator_id)}", "")
@@ -300,6 +338,12 @@ DESCRIPTIONS: dict[str, Describe] = {
     Event.RECORD_READ_BACK: _read_back,
     Event.RECORD_BROKERED_CONTACT_REQUESTED: _brokered,
     Event.CALL_WRAPPED_UP: _wrapped,
+    Event.BROKERED_CLAIMED: _brokered_step,
+    Event.BROKERED_RECORD_VIEWED: _brokered_step,
+    Event.BROKERED_STEP_LOGGED: _brokered_step,
+    Event.BROKERED_CLOSED: _brokered_step,
+    Event.BROKERED_SMS_SENT: _brokered_step,
+    Event.BROKERED_SMS_FAILED: _brokered_step,
     Event.CALL_ENDED: _ended,
     Event.CALL_ENDED_BY_DESK: _ended_by_desk,
     Event.CALL_RECONCILED: lambda r, e, d: (

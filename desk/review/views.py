@@ -5,7 +5,7 @@ assesses a call (desk/review/assessment.py does, at wrap-up). Every refusal reac
 supervisor one way, through `refused`.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -29,10 +28,10 @@ from desk.console.models import Handling
 from desk.core.extensions import db
 from desk.core.refusals import Refused, settle_refusal
 from desk.core.types import utcnow
-from desk.review import assessment, listing, reports, reviews, wallboard
+from desk.review import assessment, listing, reviews, wallboard
 from desk.review.dashboard import PERIODS, dashboard, local_today
 from desk.review.flags import LABELS
-from desk.review.forms import FilterForm, ReportForm, SignOffForm
+from desk.review.forms import FilterForm, SignOffForm
 from desk.review.timeline import duration, outcome_label, purpose_label
 from desk.staff.access import role_required
 from desk.staff.models import Role
@@ -161,41 +160,6 @@ def wallboard_page() -> str:
 def wallboard_data() -> Response:
     """The wallboard's numbers, fetched every few seconds (not audited: the page was)."""
     return jsonify(wallboard.board(utcnow()).as_json())
-
-
-@bp.get("/report")
-@supervisors_only
-def report() -> str:
-    form = ReportForm(formdata=request.args or None)
-    if not request.args:
-        today = local_today(utcnow(), _zone())
-        form.date_from.data, form.date_to.data = today.replace(day=1), today
-    _audited_view("report")
-    return render_template("review/report.html", form=form)
-
-
-@bp.get("/report.csv")
-@supervisors_only
-def report_csv() -> tuple[str, int] | Response:
-    form = ReportForm(formdata=request.args)
-    if not form.validate():
-        _audited_view("report")
-        return render_template("review/report.html", form=form), 400
-    first, last = form.period()
-    count = reports.report_count(first, last, _zone())
-    words = bool(form.with_purpose_words.data)
-    # What it shows, as _audited_view: the period, and whether the purposes' words were in it.
-    reviews.note_download(current_user, first, last, count, words)
-    db.session.commit()
-    return Response(
-        stream_with_context(reports.report_lines(first, last, _zone(), words)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={_report_name(first, last)}"},
-    )
-
-
-def _report_name(first: date, last: date) -> str:
-    return f"desk-audit-{first.isoformat()}-to-{last.isoformat()}.csv"
 
 
 @bp.after_request

@@ -6,13 +6,14 @@ from typing import Any, TypedDict
 
 from sqlalchemy import select
 
+from desk.core import authorities
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.credentials import accounts, totp
 from desk.core.extensions import db
 from desk.core.phones import to_e164
 from desk.staff import passwords
-from desk.staff.models import PhoneKind, Role, Staff
+from desk.staff.models import PhoneKind, Role, Staff, StaffAuthority
 from desk.staff.sessions import Ending
 
 USERNAME_SHAPE = re.compile(r"[a-z0-9._-]{3,40}")
@@ -32,8 +33,8 @@ class Subject(TypedDict, total=False):
 def subject(staff: Staff) -> Subject:
     """The audit column that names a member of staff, by their role."""
     # The audit log has an operator column and a supervisor column, not a staff column:
-    # operators go in `operator_id`; supervisors and administrators, who oversee, in
-    # `supervisor_id`.
+    # operators go in `operator_id`; supervisors, administrators, local authority officers and
+    # managers, who act on the desk's work rather than take calls, in `supervisor_id`.
     if staff.role is Role.OPERATOR:
         return {"operator_id": staff.id}
     return {"supervisor_id": staff.id}
@@ -77,8 +78,12 @@ def add_staff(
     phone_leg: str | None = None,
     *,
     by: Actor,
+    scopes: tuple[str, ...] = (),
 ) -> tuple[Staff, str]:
-    """Add a member of staff, with their authenticator secret; ValueError says what is wrong."""
+    """Add a member of staff, with their authenticator secret; ValueError says what is wrong.
+
+    `scopes` are the ONS codes of a local authority officer's authorities (one at least).
+    """
     username = normalised_username(username)
     if not USERNAME_SHAPE.fullmatch(username):
         raise ValueError("a username has 3 to 40 characters: a-z, 0-9, '.', '_' or '-'")
@@ -96,6 +101,7 @@ def add_staff(
     if totp_secret is not None and not totp.is_secret(totp_secret):
         raise ValueError("the authenticator secret must be base32, at least 16 characters")
     kind, leg = normalised_phone_leg(phone_leg)
+    codes = _scope_codes(role, scopes)
     secret = totp_secret or totp.new_secret()
     staff = Staff(
         username=username,
@@ -107,15 +113,52 @@ def add_staff(
         failed_attempts=0,
         phone_kind=kind,
         phone_leg=leg,
+        scopes=[StaffAuthority(authority=code) for code in codes],
     )
     db.session.add(staff)
     db.session.flush()
     record(
         Event.STAFF_ADDED,
         **subject(staff),
-        data={"username": username, "role": role.value, **_by(by)},
+        data={
+            "username": username,
+            "role": role.value,
+            **({"authorities": list(codes)} if codes else {}),
+            **_by(by),
+        },
     )
     return staff, secret
+
+
+def _scope_codes(role: Role, scopes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The authorities' codes, checked: an officer needs one at least, nobody else any."""
+    codes = tuple(sorted({code.strip().upper() for code in scopes if code.strip()}))
+    unknown = [code for code in codes if not authorities.is_authority(code)]
+    if unknown:
+        raise ValueError(f"{unknown[0]} is not the ONS code of an English upper-tier authority")
+    if role is Role.LA_OFFICER and not codes:
+        raise ValueError("a local authority officer needs at least one authority (--authority)")
+    if role is not Role.LA_OFFICER and codes:
+        raise ValueError("only a local authority officer is scoped to authorities")
+    return codes
+
+
+def set_authorities(staff: Staff, scopes: tuple[str, ...] | list[str], *, by: Actor) -> None:
+    """Scope an officer to exactly these authorities (ONS codes); ValueError says why not."""
+    codes = _scope_codes(staff.role, scopes)
+    before = sorted(staff.authorities)
+    staff.scopes = [StaffAuthority(authority=code) for code in codes]
+    db.session.flush()
+    record(
+        Event.STAFF_AUTHORITIES_SET,
+        **subject(staff),
+        data={
+            "username": staff.username,
+            "before": before,
+            "authorities": list(codes),
+            **_by(by),
+        },
+    )
 
 
 def find(username: str) -> Staff | None:

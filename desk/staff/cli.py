@@ -1,4 +1,4 @@
-"""`flask staff …`: add and manage the accounts operators, supervisors and administrators use."""
+"""`flask staff …`: add and manage the accounts of the desk's staff, whatever their role."""
 
 import getpass
 from collections.abc import Callable
@@ -36,6 +36,12 @@ def _by() -> str:
     "phone_leg",
     help="Where the desk rings them: browser (the softphone), an E.164 number or sip:….",
 )
+@click.option(
+    "--authority",
+    "scopes",
+    multiple=True,
+    help="A local authority officer's authority, by ONS code (e.g. E08000005); repeat for more.",
+)
 def add(
     username: str,
     name: str,
@@ -43,11 +49,12 @@ def add(
     password: str,
     totp_secret: str | None,
     phone_leg: str | None,
+    scopes: tuple[str, ...],
 ) -> None:
     """Add a member of staff and issue their authenticator secret."""
     try:
         staff, secret = accounts.add_staff(
-            username, name, role, password, totp_secret, phone_leg, by=_by()
+            username, name, role, password, totp_secret, phone_leg, by=_by(), scopes=scopes
         )
     except ValueError as error:
         raise click.UsageError(str(error)) from error
@@ -91,7 +98,8 @@ def list_staff() -> None:
 
 
 def _row(s: Staff) -> str:
+    scoped = f"  ({', '.join(sorted(s.authorities))})" if s.authorities else ""
     return (
         f"{s.username:20}  {s.name[:24]:24}  {s.role.value:10}  {_yes_no(s.is_active):6}  "
-        f"{_yes_no(s.is_locked):6}  {s.phone_leg or s.phone_kind or '-'}"
+        f"{_yes_no(s.is_locked):6}  {s.phone_leg or s.phone_kind or '-'}{scoped}"
     )

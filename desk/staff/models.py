@@ -1,12 +1,12 @@
-"""Staff who sign in to the console: operators, supervisors and administrators."""
+"""Staff who sign in: operators, supervisors, administrators, local authority officers, managers."""
 
 import secrets
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.core.credentials.accounts import Credentialed
 from desk.core.extensions import Model
@@ -17,13 +17,21 @@ class Role(StrEnum):
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # A local authority's ContactPoint team: brokers contact and shields, for its authorities.
+    LA_OFFICER = "la_officer"
+    # ContactPoint management: the audit report and subject access, and no child's record.
+    MANAGER = "manager"
 
     @property
     def label(self) -> str:
         """The role as the console shows it."""
-        return {"operator": "Operator", "supervisor": "Supervisor", "admin": "Administrator"}[
-            self.value
-        ]
+        return {
+            "operator": "Operator",
+            "supervisor": "Supervisor",
+            "admin": "Administrator",
+            "la_officer": "Local authority officer",
+            "manager": "Manager",
+        }[self.value]
 
 
 class PhoneKind(StrEnum):
@@ -68,9 +76,29 @@ class Staff(UserMixin, Credentialed, Model):  # type: ignore[misc]  # flask-logi
             return f"client:{self.softphone_identity}"
         return self.phone_leg
 
+    # Loaded when asked for, never with the row: a sign-in runs the same statements whether
+    # or not the username exists (tests/desk/staff/test_sign_in.py).
+    scopes: Mapped[list["StaffAuthority"]] = relationship(
+        cascade="all, delete-orphan", order_by="StaffAuthority.authority"
+    )
+
+    @property
+    def authorities(self) -> frozenset[str]:
+        """The ONS codes of the local authorities a local authority officer works for."""
+        return frozenset(scope.authority for scope in self.scopes)
+
     def get_id(self) -> str:
         """What Flask-Login keeps in the session: the id and the session epoch."""
         return f"{self.id}:{self.session_epoch}"
 
     def __repr__(self) -> str:
         return f"<Staff {self.username}>"
+
+
+class StaffAuthority(Model):
+    """One local authority (ONS code, desk.core.authorities) an officer is scoped to."""
+
+    __tablename__ = "staff_authorities"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    authority: Mapped[str] = mapped_column(String(9), primary_key=True)

@@ -1,7 +1,7 @@
 """administration: activation codes, hardware tokens, a PIN chosen by keypad
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02
 
 - practitioners.pin_hash may be NULL: a practitioner enrolled in bulk, or whose PIN was reset,
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -109,3 +109,9 @@ def sign_in_page(page: Page, live_url: str, username: str, secret: str) -> None:
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_label("Authenticator code").fill(staff_code(secret))
     page.get_by_role("button", name="Sign in").click()
+
+
+def assert_accessible(page: Page) -> None:
+    """No violation axe-core can find on the page as it stands (accessibility_violations)."""
+    found = accessibility_violations(page)
+    assert found == [], found

@@ -1,5 +1,6 @@
 """A supervisor's shift in a real browser: find a flagged call, read its timeline, sign it off,
-glance at the dashboard and download a report that holds nothing about any child."""
+glance at the dashboard; and a manager, who alone downloads the report (holding nothing about
+any child), and answers a subject access request on screen."""
 
 import csv
 import io
@@ -13,7 +14,7 @@ from desk.core.extensions import db
 from desk.dev.simulator import Twilio
 from desk.records.models import Child
 from desk.staff.models import Role
-from tests.browser.conftest import screenshot, sign_in_page
+from tests.browser.conftest import assert_accessible, screenshot, sign_in_page
 from tests.children import child, load_children
 from tests.desk.conftest import Console, queued_call
 from tests.factories import make_practitioner, make_staff
@@ -23,6 +24,7 @@ PRACTITIONER = "44000001"  # unique in the committed database the browser tests 
 PRACTITIONER_SECRET = "IEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 ORLA_SECRET = "NBSWY3DPEB3W64TMMQQHKZLSEBXW4ZJA"
 SUE_SECRET = "ONSWG4TFOQQHO33SMRZSA5DPEBRGKIDT"
+MABEL_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 INJECTION = '=HYPERLINK("http://evil.example","Open")'
 # The children of this test, with details no practitioner's or operator's could share.
 QUENBYS = [
@@ -144,7 +146,23 @@ def test_a_supervisor_reviews_a_flagged_call_and_downloads_a_report(
     expect(page.locator("figure svg")).to_have_count(6)
     screenshot(page, "review-4-dashboard")
 
-    page.get_by_role("link", name="Audit report").click()
+    # The audit report is the managers' alone now: a supervisor has no link and no download.
+    expect(page.get_by_role("link", name="Audit report")).to_have_count(0)
+    assert page.request.get(f"{live_url}/manager/").status == 403
+
+
+def test_a_manager_downloads_the_report_and_runs_subject_access(
+    live_app: Flask, live_url: str, page: Page
+) -> None:
+    with live_app.app_context():
+        make_staff(
+            username="mabel", name="Mabel Manager", role=Role.MANAGER, totp_secret=MABEL_SECRET
+        )
+        number = db.session.scalar(
+            select(Child.contactpoint_id).where(Child.source_id == "browser-review-isla")
+        )
+    sign_in_page(page, live_url, "mabel", MABEL_SECRET)
+    page.get_by_role("navigation").get_by_role("link", name="Audit report").click()
     # The purposes' own words are free text: in the report only when asked for.
     page.get_by_label("Include each purpose's own words, as the operator typed them").check()
     screenshot(page, "review-5-report")
@@ -155,6 +173,16 @@ def test_a_supervisor_reviews_a_flagged_call_and_downloads_a_report(
     text = download.path().read_text(encoding="utf-8-sig")
     rows = [r for r in csv.DictReader(io.StringIO(text)) if r["practitioner ID"] == PRACTITIONER]
     assert len(rows) == 1
-    assert rows[0]["signed off by"] == "Sue Pervisor"
+    assert rows[0]["signed off by"] == "Sue Pervisor"  # by the test before, on the same desk
     assert rows[0]["purpose detail"] == "'" + INJECTION
     assert [d for d in child_details(live_app) if d in text] == []
+
+    page.get_by_role("navigation").get_by_role("link", name="Subject access").click()
+    page.get_by_label("ContactPoint number").fill(number or "")
+    page.get_by_role("button", name="Look it up").click()
+    answer = page.locator("main")
+    expect(answer).to_contain_text("Otis Caller")
+    expect(answer).to_contain_text("Orla Operator")
+    expect(answer).to_contain_text("read back to the caller: address")
+    assert_accessible(page)
+    screenshot(page, "manager-subject-access")

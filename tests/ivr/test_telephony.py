@@ -227,3 +227,26 @@ def test_a_listening_supervisor_joins_muted_and_coaches_nobody() -> None:
     adapter(http).add_listener(CONFERENCE, listener)
     [(_, _, sent)] = http.requests
     assert sent["Muted"] == "true" and "Coaching" not in sent and "CallSidToCoach" not in sent
+
+
+def test_a_text_message_is_sent_from_the_desk_number_through_twilio_messaging() -> None:
+    http = RecordingHttpClient(status=201, body={"sid": "SM" + "d" * 32})
+    sid = adapter(http).send_sms("+447700900123", "ContactPoint desk: request BR000001 ...")
+    assert sid == "SM" + "d" * 32
+    assert http.requests == [
+        (
+            "POST",
+            f"{BASE}/Messages.json",
+            {
+                "To": "+447700900123",
+                "From": "+441706000000",
+                "Body": "ContactPoint desk: request BR000001 ...",
+            },
+        )
+    ]
+
+
+def test_a_refused_text_message_is_a_telephony_error() -> None:
+    http = RecordingHttpClient(status=400, body={"code": 21211, "message": "Invalid 'To'"})
+    with pytest.raises(TelephonyError):
+        adapter(http).send_sms("+447700900123", "hello")

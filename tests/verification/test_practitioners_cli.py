@@ -40,8 +40,9 @@ def test_add_with_given_credentials_keeps_only_their_hash_and_sealed_secret(app:
     assert code == 0, output
     assert "739182" not in output and "JBSWY3DP" not in output
     sam = stored_practitioner(app, "40000001")
+    # The organisation "Rochdale Council" names the authority, stored as its ONS code.
     assert (sam.local_authority, sam.role, sam.status) == (
-        "Rochdale Council",
+        "E08000005",
         "Social worker",
         AccessStatus.ACTIVE,
     )
@@ -145,3 +146,9 @@ def test_pin_costs_counts_the_pins_kept_at_an_older_cost(app: Flask) -> None:
     assert re.fullmatch(r"m=1024,t=1,p=1 +2  \(today's\)", lines[1])
     assert re.fullmatch(r"m=4096,t=3,p=1 +1", lines[2])
     assert lines[3].startswith("Kept at another cost: 1.")
+
+
+def test_add_refuses_a_local_authority_not_on_the_list(app: Flask) -> None:
+    code, output = run(app, *ADD, "--local-authority", "Gotham")
+    assert code != 0
+    assert "'Gotham' is not an English upper-tier local authority" in output

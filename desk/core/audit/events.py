@@ -53,6 +53,7 @@ class Event(StrEnum):
     STAFF_SIGNED_OUT = "staff.signed_out"
     STAFF_SIGN_IN_FAILED = "staff.sign_in_failed"
     STAFF_AUTHENTICATOR_REENROLLED = "staff.authenticator_reenrolled"
+    STAFF_AUTHORITIES_SET = "staff.authorities_set"
     # An operator's handling of a call (console)
     CALL_TAKEN = "call.taken"
     CALL_TAKE_FAILED = "call.take_failed"
@@ -84,6 +85,20 @@ class Event(StrEnum):
     RECORDS_ARCHIVED = "records.archived"
     RECORDS_PURGED = "records.purged"
     AUDIT_SUBJECT_ACCESS = "audit.subject_access"
+    # Local authority officers: brokered contact worked to its end, and shielding (authority)
+    AUTHORITY_PAGE_VIEWED = "authority.page_viewed"
+    BROKERED_CLAIMED = "brokered.claimed"
+    BROKERED_RECORD_VIEWED = "brokered.record_viewed"
+    BROKERED_STEP_LOGGED = "brokered.step_logged"
+    BROKERED_CLOSED = "brokered.closed"
+    BROKERED_SMS_SENT = "brokered.sms_sent"
+    BROKERED_SMS_FAILED = "brokered.sms_failed"
+    SHIELD_ADDED = "shield.added"
+    SHIELD_UNSHIELD_REQUESTED = "shield.unshield_requested"
+    SHIELD_LIFTED = "shield.lifted"
+    SHIELD_REFUSED = "shield.refused"
+    # Managers (review)
+    MANAGER_PAGE_VIEWED = "manager.page_viewed"
     AUDIT_CHECKPOINTED = "audit.checkpointed"
     # Scheduled jobs (jobs) and operators' states (console)
     JOB_RAN = "job.ran"

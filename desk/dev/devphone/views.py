@@ -15,6 +15,7 @@ from desk.dev.demo import DEMO_PRACTITIONERS
 from desk.dev.devphone.carrier import SimulatedCall
 from desk.dev.devphone.switchboard import switchboard
 from desk.staff.sessions import background
+from ivr.telephony import LocalTelephony, Sms, telephony
 
 bp = Blueprint("devphone", __name__, url_prefix="/devphone")
 # The relay's views are marked `background`: a dev phone's requests are never a member of
@@ -48,8 +49,18 @@ def another_number() -> str:
 @bp.get("")
 def phone() -> str:
     return render_template(
-        "devphone/phone.html", demo=DEMO_PRACTITIONERS[0], another=another_number()
+        "devphone/phone.html",
+        demo=DEMO_PRACTITIONERS[0],
+        another=another_number(),
+        messages=_messages(),
     )
+
+
+def _messages() -> list[Sms]:
+    """The text messages the desk has sent (through the local adapter), newest first: what a
+    practitioner's mobile would have received, e.g. a brokered request's outcome."""
+    adapter = telephony()
+    return list(reversed(adapter.messages)) if isinstance(adapter, LocalTelephony) else []
 
 
 @bp.post("/calls")

@@ -4,6 +4,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from desk.core.extensions import db
+from desk.staff import accounts
 from verification.models import Practitioner
 
 
@@ -41,3 +42,15 @@ def test_a_terminal_call_with_wrong_details_is_asked_again(app: Flask) -> None:
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["demo", "call"], input="40000001\n111999\n000000\n")
     assert "Sorry, we could not verify those details." in result.output
+
+
+def test_the_demo_seeds_an_officer_and_a_manager_and_prints_their_credentials(
+    app: Flask,
+) -> None:
+    app.config["DESK_ENV"] = "development"
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo la_officer officer (Rochdale): password demo-officer-pass" in result.output
+    assert "Demo manager manager: password demo-manager-pass" in result.output
+    with app.app_context():
+        assert accounts.get("officer").authorities == {"E08000005"}

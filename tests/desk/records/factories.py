@@ -23,6 +23,7 @@ EXAMPLE: dict[str, Any] = {
     "date_of_birth": "2015-03-14",
     "address": {"lines": ["12 Mill Lane"], "town": "Rochdale", "postcode": "OL16 1AA"},
     "shielded": False,
+    "local_authority": "E08000005",
     "caf": {
         "exists": True,
         "lead_contact": {

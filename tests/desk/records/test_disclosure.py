@@ -1,7 +1,7 @@
 """The rules of disclosure as a table: for each record state, exactly what may be read back."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from desk.records.disclosure import (
     RecordArchived,
     disclosable,
     find_item,
+    record_for,
 )
 from desk.records.models import Child, ContactKind
 from tests.desk.records.factories import make_child
@@ -264,3 +265,63 @@ def test_an_archived_record_discloses_nothing(ctx: object, make_archived: Any) -
     db.session.refresh(child)
     with pytest.raises(RecordArchived):
         disclosable(child, TODAY)
+
+
+ROCHDALE, BURY = "E08000005", "E08000002"
+# Each role's view of one Rochdale child with a sensitive service: which items, by category,
+# it shows. None: nothing of the record at all.
+ROLE_TABLE = [
+    # role, the authorities it is scoped to, shielded?, what it sees
+    ("operator", frozenset(), False, {"address", "parent", "school", "caf"}),
+    ("operator", frozenset(), True, {"parent"}),
+    ("la_officer", frozenset({ROCHDALE}), False, {"address", "parent", "school", "service", "caf"}),
+    (
+        "la_officer",
+        frozenset({BURY, ROCHDALE}),
+        True,
+        {"address", "parent", "school", "service", "caf"},
+    ),
+    ("la_officer", frozenset({BURY}), False, None),
+    ("la_officer", frozenset({BURY}), True, None),
+    ("la_officer", frozenset(), False, None),
+    ("supervisor", frozenset(), False, None),
+    ("admin", frozenset(), False, None),
+    ("manager", frozenset(), False, None),
+    ("manager", frozenset({ROCHDALE}), True, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "scopes", "shielded", "sees"),
+    ROLE_TABLE,
+    ids=[
+        f"{r}-{'+'.join(sorted(s)) or 'unscoped'}-{'shielded' if sh else 'open'}"
+        for r, s, sh, _ in ROLE_TABLE
+    ],
+)
+def test_what_each_role_sees_of_a_record(
+    ctx: object, role: str, scopes: frozenset[str], shielded: bool, sees: set[str] | None
+) -> None:
+    child = make_child(
+        former_family_names=[],
+        contacts=[PARENTS[0], SCHOOL, SENSITIVE],
+        shielded=shielded,
+        local_authority=ROCHDALE,
+    )
+    shown = record_for(role, scopes, child, TODAY)
+    if sees is None:
+        assert shown is None
+        return
+    assert shown is not None
+    assert {item.category for item in shown.items} == sees
+    said = everything_said(shown)
+    # The sensitive service's own details reach the officer, and only the officer.
+    assert (SENSITIVE["organisation"] in said) is ("service" in sees)
+
+
+@pytest.mark.parametrize("role", ["operator", "la_officer", "manager"])
+def test_an_archived_record_shows_nobody_anything(ctx: object, role: str) -> None:
+    child = make_child(local_authority=ROCHDALE)
+    child.archived_at = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(RecordArchived):
+        record_for(role, frozenset({ROCHDALE}), child, TODAY)

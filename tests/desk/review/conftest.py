@@ -54,7 +54,8 @@ class Reviewer:
     def report(self, date_from: str, date_to: str, with_words: bool = False) -> TestResponse:
         period = {"date_from": date_from, "date_to": date_to}
         words = {"with_purpose_words": "y"} if with_words else {}
-        return self.client.get("/review/report.csv", query_string={**period, **words})
+        # Managers alone download it (desk/review/manager.py).
+        return self.client.get("/manager/report.csv", query_string={**period, **words})
 
 
 @pytest.fixture
@@ -62,6 +63,21 @@ def reviewer(app: Flask, sue: int) -> Reviewer:
     """Sue, signed in on a browser of her own."""
     client = app.test_client()
     assert sign_in(client, username="sue").status_code == 302
+    return Reviewer(client)
+
+
+@pytest.fixture
+def mona(app: Flask) -> int:
+    """Mona, a ContactPoint manager."""
+    with app.app_context():
+        return make_staff(username="mona", name="Mona Manager", role=Role.MANAGER).id
+
+
+@pytest.fixture
+def manager(app: Flask, mona: int) -> Reviewer:
+    """Mona, signed in on a browser of her own: the review helper's downloads are hers."""
+    client = app.test_client()
+    assert sign_in(client, username="mona").status_code == 302
     return Reviewer(client)
 
 

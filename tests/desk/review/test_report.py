@@ -55,13 +55,13 @@ def _number_on_record(console: Console) -> str:
 
 @pytest.fixture
 def downloaded(
-    app: Flask, index: None, twilio: Twilio, console: Console, alex: str, reviewer: Reviewer
+    app: Flask, index: None, twilio: Twilio, console: Console, alex: str, manager: Reviewer
 ) -> tuple[str, list[dict[str, str]]]:
     """A report over a call that read back everything it could about three children."""
     take_and_finish(console, twilio, alex, secret=ALEX_SECRET, purpose="other", detail=INJECTION)
     read_everything(console)
     console.wrap_up("information_given")
-    response = reviewer.report(*around_today())
+    response = manager.report(*around_today())
     assert response.status_code == 200 and response.is_streamed
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=desk-audit-")
@@ -100,11 +100,11 @@ def test_the_report_holds_nothing_about_any_child(
 
 
 def test_the_purposes_own_words_are_left_out_unless_asked_for(
-    app: Flask, downloaded: tuple[str, list[dict[str, str]]], reviewer: Reviewer
+    app: Flask, downloaded: tuple[str, list[dict[str, str]]], manager: Reviewer
 ) -> None:
     text, [row] = downloaded
     assert "purpose detail" not in row and INJECTION not in text
-    asked = reviewer.report(*around_today(), with_words=True).get_data(as_text=True)
+    asked = manager.report(*around_today(), with_words=True).get_data(as_text=True)
     [with_words] = list(csv.DictReader(io.StringIO(asked.removeprefix("\ufeff"))))
     assert asked.splitlines()[0].lstrip("\ufeff") == ",".join(columns(True))
     # The operator's own words, and a formula in them defused.
@@ -140,12 +140,12 @@ def test_safe_cell(value: object, cell: object) -> None:
     assert safe_cell(value) == cell
 
 
-def test_each_download_is_audited_with_its_period(app: Flask, reviewer: Reviewer, sue: int) -> None:
-    response = reviewer.report("2026-03-01", "2026-03-31")
+def test_each_download_is_audited_with_its_period(app: Flask, manager: Reviewer, mona: int) -> None:
+    response = manager.report("2026-03-01", "2026-03-31")
     assert response.status_code == 200
     response.get_data()
     [downloaded] = audit_events(app, "review.report_downloaded")
-    assert downloaded.supervisor_id == sue
+    assert downloaded.supervisor_id == mona
     assert downloaded.data == {
         "from": "2026-03-01",
         "to": "2026-03-31",
@@ -165,15 +165,23 @@ def test_each_download_is_audited_with_its_period(app: Flask, reviewer: Reviewer
     ],
 )
 def test_a_bad_period_is_explained(
-    app: Flask, reviewer: Reviewer, period: tuple[str, str], message: str
+    app: Flask, manager: Reviewer, period: tuple[str, str], message: str
 ) -> None:
-    response = reviewer.report(*period)
+    response = manager.report(*period)
     assert response.status_code == 400 and message in response.text
     assert audit_events(app, "review.report_downloaded") == []
 
 
-def test_the_report_page_offers_this_month_so_far(reviewer: Reviewer) -> None:
-    page = reviewer.client.get("/review/report").text
+def test_the_report_page_offers_this_month_so_far(manager: Reviewer) -> None:
+    page = manager.client.get("/manager/").text
     today = datetime.now(ZoneInfo("Europe/London")).date()
     assert f'value="{today.replace(day=1).isoformat()}"' in page
     assert f'value="{today.isoformat()}"' in page
+
+
+def test_a_supervisor_can_no_longer_download_the_report(reviewer: Reviewer) -> None:
+    response = reviewer.client.get(
+        "/manager/report.csv", query_string={"date_from": "2026-03-01", "date_to": "2026-03-31"}
+    )
+    assert response.status_code == 403
+    assert "Audit report" not in reviewer.calls().text

@@ -75,3 +75,27 @@ def test_a_number_that_is_not_a_contactpoint_number_is_refused(app: Flask) -> No
     result = app.test_cli_runner().invoke(args=["audit", "subject", "1234567890"])
     assert result.exit_code == 2 and "not a valid ContactPoint number" in result.output
     assert audit_data(app, "audit.subject_access") == []
+
+
+def test_a_manager_runs_subject_access_from_the_web(
+    app: Flask, twilio: Twilio, console: Console, sam: str, manager: object
+) -> None:
+    looked_up(
+        twilio, console, sam, SECRET, PHONE, family_name="O'Neill", date_of_birth="2015-03-14"
+    )
+    console.open_only_result()
+    console.wrap_up()
+    number = contactpoint_id(app, "amelia")
+    client = manager.client  # type: ignore[attr-defined]
+    page = client.get("/manager/subject", query_string={"number": number})
+    assert page.status_code == 200
+    for shown in ("Sam Field", "Olive Operator", "record opened", "Concern about a child"):
+        assert shown in page.text, shown
+    [asked] = audit_data(app, "audit.subject_access")
+    assert asked["contactpoint_id"] == number and asked["by"] == "mona"
+    assert client.get("/manager/subject", query_string={"number": "123"}).status_code == 400
+
+
+def test_supervisors_cannot_run_subject_access(app: Flask, reviewer: object) -> None:
+    client = reviewer.client  # type: ignore[attr-defined]
+    assert client.get("/manager/subject", query_string={"number": "1"}).status_code == 403

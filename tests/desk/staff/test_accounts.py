@@ -124,3 +124,18 @@ def test_the_staff_table_migrates_on_sqlite_too(tmp_path: Path) -> None:
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_officers_authorities_are_changed_whole_and_audited(ctx: Flask) -> None:
+    otto = make_staff(username="otto", role=Role.LA_OFFICER, scopes=("E08000005",))
+    accounts.set_authorities(otto, ["E08000002", "e08000004"], by="tests")
+    db.session.commit()
+    db.session.expire_all()
+    assert accounts.get("otto").authorities == {"E08000002", "E08000004"}
+    [changed] = audit_events(ctx, "staff.authorities_set")
+    assert changed.data["before"] == ["E08000005"]
+    assert changed.data["authorities"] == ["E08000002", "E08000004"]
+    with pytest.raises(ValueError, match="needs at least one authority"):
+        accounts.set_authorities(otto, [], by="tests")
+    with pytest.raises(ValueError, match="only a local authority officer"):
+        accounts.set_authorities(make_staff(), ["E08000005"], by="tests")

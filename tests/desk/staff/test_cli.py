@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from desk.core.credentials import totp
 from desk.core.extensions import db
-from desk.staff import passwords
+from desk.staff import accounts, passwords
 from desk.staff.models import Role, Staff
 from tests.factories import STAFF_PASSWORD, STAFF_SECRET
 from tests.pages import sign_in
@@ -139,3 +139,25 @@ def test_managing_an_unknown_username_says_so(app: Flask) -> None:
     for command in ("disable", "unlock"):
         code, output = run(app, "staff", command, "nobody")
         assert code != 0 and "no member of staff with the username nobody" in output
+
+
+def test_an_officer_is_added_with_the_authorities_they_work_for(app: Flask) -> None:
+    officer = ["staff", "add", "--username", "otto", "--name", "Otto Officer"]
+    args = [*officer, "--role", "la_officer", "--password", STAFF_PASSWORD]
+    code, output = run(app, *args, "--authority", "E08000005", "--authority", "e08000002")
+    assert code == 0, output
+    with app.app_context():
+        assert accounts.get("otto").authorities == {"E08000002", "E08000005"}
+    [added] = audit_events(app, "staff.added")
+    assert added.data["authorities"] == ["E08000002", "E08000005"]
+    assert "(E08000002, E08000005)" in run(app, "staff", "list")[1]
+
+
+def test_an_officer_needs_an_authority_and_nobody_else_has_one(app: Flask) -> None:
+    officer = ["staff", "add", "--username", "otto", "--name", "Otto", "--password", STAFF_PASSWORD]
+    code, output = run(app, *officer, "--role", "la_officer")
+    assert code != 0 and "needs at least one authority" in output
+    code, output = run(app, *officer, "--role", "la_officer", "--authority", "E10000006")
+    assert code != 0 and "E10000006 is not the ONS code" in output
+    code, output = run(app, *officer, "--role", "manager", "--authority", "E08000005")
+    assert code != 0 and "only a local authority officer is scoped" in output

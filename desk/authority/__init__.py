@@ -1,0 +1,1 @@
+"""The local authority ContactPoint team: brokered contact worked to its end, and shielding."""
