@@ -4,10 +4,11 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
+from desk.core.authorities import all_authorities
 from desk.staff.models import Role
 
 
@@ -119,6 +120,12 @@ class AddStaffForm(FlaskForm):  # type: ignore[misc]
         render_kw={"autocomplete": "off"},
     )
     role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
+    # Checked by the accounts service with its reason (an officer needs one, nobody else any).
+    authorities = SelectMultipleField(
+        "Local authorities (a local authority officer's only)",
+        choices=[SelectChoice(a.code, a.name) for a in all_authorities()],
+        validate_choice=False,
+    )
     phone_leg = StringField(
         "Their own phone (optional)",
         validators=[Length(max=200)],

@@ -27,6 +27,7 @@ from desk.admin import forms
 from desk.core.audit.actors import Actor
 from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
+from desk.core.authorities import authority_name
 from desk.core.credentials import totp
 from desk.core.extensions import db
 from desk.core.types import utcnow
@@ -342,6 +343,7 @@ def _staff_page(status: int = 200, **shown: Any) -> BaseResponse:
         everyone=accounts.all_staff(),
         add_form=add_form,
         plain_form=forms.EmptyForm(),
+        authority_names=lambda codes: sorted(authority_name(code) for code in codes),
         **shown,
     )
     return _no_store(html, status)
@@ -374,10 +376,16 @@ def add_staff() -> BaseResponse:
             password,
             phone_leg=form.phone_leg.data or None,
             by=current_user._get_current_object(),
+            scopes=tuple(form.authorities.data or ()),
         )
     except ValueError as error:
         db.session.rollback()
-        field = {"username": form.username, "phone": form.phone_leg, "name": form.name}
+        field = {
+            "username": form.username,
+            "phone": form.phone_leg,
+            "name": form.name,
+            "authorit": form.authorities,
+        }
         target = next((f for word, f in field.items() if word in str(error)), form.username)
         target.errors = [*target.errors, _sentence(str(error))]
         return _staff_page(400, add_form=form)

@@ -224,3 +224,39 @@ def test_lapsing_lists_and_dates_from_a_file(app: Flask, admin: FlaskClient) -> 
     assert done.status_code == 302
     assert stored_practitioner(app, "40000011").vetted_on == today
     assert "Vic Soon" not in admin.get("/admin/lapsing").text
+
+
+def test_an_officer_is_added_with_the_authorities_they_work_for(
+    app: Flask, admin: FlaskClient
+) -> None:
+    unscoped = submit(
+        admin, "/admin/staff", {"username": "olga", "name": "Olga Officer", "role": "la_officer"}
+    )
+    # Refused beside the field that must change, and nothing added.
+    assert unscoped.status_code == 400
+    assert re.search(
+        r'id="authorities".*?</select>\s*<span class="error" role="alert">[^<]*needs at least one',
+        unscoped.text,
+        re.S,
+    )
+    scoped = submit(
+        admin,
+        "/admin/staff",
+        {
+            "username": "olga",
+            "name": "Olga Officer",
+            "role": "la_officer",
+            "authorities": ["E08000005", "E09000007"],
+        },
+    )
+    assert scoped.status_code == 200
+    with app.app_context():
+        olga = db.session.get_one(type(stored_staff(app, "olga")), stored_staff(app, "olga").id)
+        assert olga.authorities == {"E08000005", "E09000007"}
+    assert "Local authority officer: Camden, Rochdale" in scoped.text
+    operator = submit(
+        admin,
+        "/admin/staff",
+        {"username": "otto", "name": "Otto", "role": "operator", "authorities": ["E08000005"]},
+    )
+    assert operator.status_code == 400 and "Only a local authority officer is scoped" in operator.text
