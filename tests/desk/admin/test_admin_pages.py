@@ -259,4 +259,5 @@ def test_an_officer_is_added_with_the_authorities_they_work_for(
         "/admin/staff",
         {"username": "otto", "name": "Otto", "role": "operator", "authorities": ["E08000005"]},
     )
-    assert operator.status_code == 400 and "Only a local authority officer is scoped" in operator.text
+    assert operator.status_code == 400
+    assert "Only a local authority officer is scoped" in operator.text
