@@ -17,7 +17,7 @@ from tests.pages import staff_code
 from tests.stored import audit_events, stored_practitioner, stored_staff
 from verification.models import Practitioner
 
-PRACTITIONER = "47000001"  # unique in the committed database the browser tests share
+PRACTITIONER = "48000001"  # unique in the committed database the browser tests share
 ABE_SECRET = "IFBEGRCFIZDUQSKKJNGE2TSPKBIVEUSU"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
@@ -101,11 +101,11 @@ def test_an_administrator_unlocks_a_practitioner_and_adds_staff(
     expect(page.get_by_text("Not yet chosen: activation code issued")).to_be_visible()
 
     page.get_by_role("link", name="Staff").click()
-    page.get_by_label("Username").fill("opal")
-    page.get_by_label("Full name").fill("Opal Operator")
+    page.get_by_label("Username").fill("otis")
+    page.get_by_label("Full name").fill("Otis Operator")
     page.get_by_label("Role").select_option("operator")
     page.get_by_role("button", name=re.compile("^Add")).click()
-    expect(page.get_by_text("Added operator opal.")).to_be_visible()
+    expect(page.get_by_text("Added operator otis.")).to_be_visible()
     expect(page.locator(".qr svg")).to_be_visible()
     assert accessibility_violations(page) == []
     screenshot(page, "admin-4-staff-added")

@@ -16,7 +16,7 @@ from tests.factories import STAFF_PASSWORD, make_practitioner, make_staff
 from tests.pages import sign_in, staff_code, submit
 
 CALDERDALE, BURY = "E08000033", "E08000002"
-PRACTITIONER = "47000001"  # unique in the committed database the browser tests share
+PRACTITIONER = "48100001"  # unique in the committed database the browser tests share
 PRACTITIONER_PHONE = "+447700900615"
 PRACTITIONER_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 OPERATOR_SECRET = "MZXW6YTBOI2DAMBQGAYDAMBQGAYDAMBQ"

@@ -11,9 +11,8 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from desk.staff.models import Role
-from tests.browser.conftest import accessibility_violations, screenshot
-from tests.factories import PIN, STAFF_PASSWORD, current_code, make_practitioner, make_staff
-from tests.pages import staff_code
+from tests.browser.conftest import accessibility_violations, screenshot, sign_in_page
+from tests.factories import PIN, current_code, make_practitioner, make_staff
 
 # Unique to this test: the committed database is shared by every browser test.
 PRACTITIONER_ID = "43000013"
@@ -62,14 +61,6 @@ def supervisor_context(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-def sign_in(page: Page, live_url: str, username: str, secret: str) -> None:
-    page.goto(f"{live_url}/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_label("Authenticator code").fill(staff_code(secret))
-    page.get_by_role("button", name="Sign in").click()
-
-
 def key(page: Page, answer: str) -> None:
     page.keyboard.type(answer + "#", delay=30)
 
@@ -98,7 +89,7 @@ def test_an_operator_talks_on_the_softphone_and_a_supervisor_listens_in(
 
     # The operator starts the shift: the softphone, and its check of microphone and network.
     console = staff_context.new_page()
-    sign_in(console, live_url, OPERATOR, OPERATOR_SECRET)
+    sign_in_page(console, live_url, OPERATOR, OPERATOR_SECRET)
     softphone = staff_context.new_page()
     softphone.goto(f"{live_url}/console/softphone")
     status = softphone.locator("#sp-status")
@@ -146,7 +137,7 @@ def test_an_operator_talks_on_the_softphone_and_a_supervisor_listens_in(
 
     # A supervisor listens in from the live calls: the operator sees it at once, and after.
     supervisor = supervisor_context.new_page()
-    sign_in(supervisor, live_url, SUPERVISOR, SUPERVISOR_SECRET)
+    sign_in_page(supervisor, live_url, SUPERVISOR, SUPERVISOR_SECRET)
     their_softphone = supervisor_context.new_page()
     their_softphone.goto(f"{live_url}/console/softphone")
     supervisor.goto(f"{live_url}/console/live")
