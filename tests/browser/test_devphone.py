@@ -182,10 +182,11 @@ FIRST_CALLER_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 FIRST_CALLER_PHONE = "+447700900421"
 # Eight digits, so that no timestamp or phone number in the database could hold it by chance.
 CHOSEN_PIN = "58041726"
-# The queue this test watches: a caller no other test rings from.
-LEAVER_ID = "43000022"
-LEAVER_SECRET = "OVWXS4TBMJRGG2LEMVTGO2DINFVGW3DN"
-LEAVER_PHONE = "+447700900422"
+# The callers who leave the page, each from a number no other test rings from.
+LEAVERS = {
+    "closing the tab": ("43000022", "OVWXS4TBMJRGG2LEMVTGO2DINFVGW3DN", "+447700900422"),
+    "going to another page": ("43000023", "NBSWY3DPEB3W64TMMQQGE2LHNBQWI2LF", "+447700900423"),
+}
 
 
 def issue_activation_code(app: Flask, practitioner_id: str) -> str:
@@ -307,34 +308,39 @@ def waiting_calls(app: Flask, number: str) -> int:
         return waiting or 0
 
 
-def test_closing_the_dev_phone_page_hangs_up_so_no_ghost_caller_waits(
-    live_app: Flask, live_url: str, page: Page
+@pytest.mark.parametrize("leaving", LEAVERS)
+def test_leaving_the_dev_phone_page_hangs_up_so_no_ghost_caller_waits(
+    live_app: Flask, live_url: str, page: Page, leaving: str
 ) -> None:
+    practitioner_id, secret, number = LEAVERS[leaving]
     with live_app.app_context():
         make_practitioner(
-            practitioner_id=LEAVER_ID,
+            practitioner_id=practitioner_id,
             name="Lena Leaver",
-            totp_secret=LEAVER_SECRET,
-            phones=(LEAVER_PHONE,),
+            totp_secret=secret,
+            phones=(number,),
         )
     live_app.extensions.pop("desk.telephony", None)
-    call_from(page, live_url, LEAVER_PHONE)
-    key(page, LEAVER_ID)
+    call_from(page, live_url, number)
+    key(page, practitioner_id)
     expect(page.locator("#transcript")).to_contain_text(flow.QUESTION[Field.PIN])
     key(page, PIN)
     expect(page.locator("#transcript")).to_contain_text(flow.QUESTION[Field.CODE])
-    key(page, current_code(LEAVER_SECRET))
+    key(page, current_code(secret))
     expect(page.get_by_role("status")).to_have_text("In the queue")
-    assert waiting_calls(live_app, LEAVER_PHONE) == 1
+    assert waiting_calls(live_app, number) == 1
 
-    page.close(run_before_unload=True)
+    if leaving == "closing the tab":
+        page.close(run_before_unload=True)
+    else:
+        page.goto(f"{live_url}/sign-in")
     deadline = time.monotonic() + 5
-    while waiting_calls(live_app, LEAVER_PHONE) and time.monotonic() < deadline:
+    while waiting_calls(live_app, number) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert waiting_calls(live_app, LEAVER_PHONE) == 0
+    assert waiting_calls(live_app, number) == 0
     with live_app.app_context():
-        left = db.session.scalars(select(Call).where(Call.caller_number == LEAVER_PHONE)).one()
-        # Left as a caller who hangs up leaves: abandoned, with Twilio's completed callback.
+        left = db.session.scalars(select(Call).where(Call.caller_number == number)).one()
+        # Left as a caller who hangs up leaves: abandoned, after Twilio's completed callback.
         assert (left.status, left.queue_result) == (CallStatus.ABANDONED, "hangup")
         assert left.ended_at is not None
         db.session.rollback()
