@@ -295,15 +295,13 @@
       press(event.key);
     }
   });
-  // Closing the tab hangs up, as putting the phone down would.
+  // Closing the tab (or leaving the page) hangs up, as putting the phone down would, so that
+  // no ghost caller stays in the queue. A beacon is what a browser still sends as a page goes;
+  // it cannot carry a header, so the CSRF token goes in the form, where the desk also looks.
   window.addEventListener("pagehide", () => {
-    if (!inCall || !call) return;
-    fetch(callUrl("hang-up"), {
-      method: "POST",
-      keepalive: true,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: "{}",
-    });
+    if (!inCall || !call || call.mode === "ended") return;
+    const form = new FormData();
+    form.append("csrf_token", csrf);
+    navigator.sendBeacon(callUrl("hang-up"), form);
   });
 })();

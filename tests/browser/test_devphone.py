@@ -1,17 +1,29 @@
 """A whole mediated call in a real browser: the dev phone calls, an operator answers it."""
 
 import re
+import time
 from collections.abc import Iterator
 
+import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import func, literal_column, select
 
+from desk.core.audit.actors import Actor
+from desk.core.extensions import db
+from desk.core.types import utcnow
 from desk.staff.models import Role
-from tests.browser.conftest import screenshot
+from ivr import flow
+from ivr.flow import Field
+from ivr.models import Call, CallStatus
+from tests.browser.conftest import assert_accessible, screenshot
 from tests.children import child, load_children
 from tests.factories import PIN, STAFF_PASSWORD, current_code, make_practitioner, make_staff
 from tests.pages import staff_code
+from tests.stored import audit_events
+from verification import administration, pins
+from verification.models import Practitioner
 
 # Unique to this test: the committed database is shared by every browser test.
 PRACTITIONER_ID = "43000001"
@@ -162,3 +174,173 @@ def test_the_dev_phone_recovers_when_its_session_starts_afresh(live_url: str, pa
     page.keyboard.press("Enter")
     expect(page.locator("#transcript")).to_contain_text("cannot take calls from a withheld number")
     expect(page.get_by_role("status")).to_have_text("Call ended: The desk hung up.")
+
+
+# A first call: the practitioner has only the activation code an administrator gave them.
+FIRST_CALLER_ID = "43000021"
+FIRST_CALLER_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
+FIRST_CALLER_PHONE = "+447700900421"
+# Eight digits, so that no timestamp or phone number in the database could hold it by chance.
+CHOSEN_PIN = "58041726"
+# The callers who leave the page, each from a number no other test rings from.
+LEAVERS = {
+    "closing the tab": ("43000022", "OVWXS4TBMJRGG2LEMVTGO2DINFVGW3DN", "+447700900422"),
+    "going to another page": ("43000023", "NBSWY3DPEB3W64TMMQQGE2LHNBQWI2LF", "+447700900423"),
+}
+
+
+def issue_activation_code(app: Flask, practitioner_id: str) -> str:
+    """An administrator issues an activation code (shown once), voiding the PIN."""
+    with app.app_context():
+        practitioner = db.session.get(Practitioner, practitioner_id)
+        assert practitioner is not None
+        issued = administration.issue_activation(
+            practitioner, utcnow(), by=Actor("tests"), delivery="shown"
+        )
+        db.session.commit()
+        return issued.code
+
+
+def call_from(phone: Page, live_url: str, number: str) -> None:
+    phone.goto(f"{live_url}/devphone")
+    phone.get_by_role("textbox", name="Another number").fill(number)
+    phone.get_by_role("button", name="Call the desk").click()
+    expect(phone.locator("#transcript")).to_contain_text(flow.QUESTION[Field.ID])
+
+
+def heard(phone: Page) -> list[str]:
+    """What the desk said to the caller, line by line, as the transcript shows it."""
+    return [
+        line.removeprefix("Desk ") for line in phone.locator("#transcript li.say").all_inner_texts()
+    ]
+
+
+def stored_anywhere(app: Flask, secret: str) -> list[str]:
+    """The tables whose rows hold `secret` in clear, in any column."""
+    with app.app_context():
+        found = [
+            table.name
+            for table in db.metadata.sorted_tables
+            if db.session.scalar(
+                select(func.count())
+                .select_from(table)
+                .where(func.strpos(literal_column(f'"{table.name}"::text'), secret) > 0)
+            )
+        ]
+        db.session.rollback()
+        return found
+
+
+def test_a_first_call_on_the_dev_phone_chooses_a_pin_and_the_next_call_uses_it(
+    live_app: Flask, live_url: str, page: Page
+) -> None:
+    with live_app.app_context():
+        make_practitioner(
+            practitioner_id=FIRST_CALLER_ID,
+            name="Priya Firstcall",
+            totp_secret=FIRST_CALLER_SECRET,
+            phones=(FIRST_CALLER_PHONE,),
+        )
+    live_app.extensions.pop("desk.telephony", None)
+    code = issue_activation_code(live_app, FIRST_CALLER_ID)
+    phone, screen = page, page.get_by_role("status")
+    transcript = phone.locator("#transcript")
+
+    call_from(phone, live_url, FIRST_CALLER_PHONE)
+    key(phone, FIRST_CALLER_ID)
+    expect(transcript).to_contain_text(flow.QUESTION[Field.PIN])
+    key(phone, code)  # the activation code, where the PIN goes
+    expect(transcript).to_contain_text(flow.QUESTION[Field.CODE])
+    key(phone, current_code(FIRST_CALLER_SECRET))
+    expect(transcript).to_contain_text(flow.QUESTION[Field.NEW_PIN])
+    assert heard(phone)[-2:] == ["Thank you, Priya.", flow.QUESTION[Field.NEW_PIN]]
+    key(phone, "111111")
+    expect(transcript).to_contain_text(flow.TOO_EASY)
+    assert heard(phone)[-2:] == [flow.TOO_EASY, flow.QUESTION[Field.NEW_PIN]]
+    key(phone, CHOSEN_PIN)
+    expect(transcript).to_contain_text(flow.QUESTION[Field.CONFIRM_PIN])
+    key(phone, CHOSEN_PIN)
+    expect(transcript).to_contain_text(flow.PIN_SET)
+    expect(screen).to_have_text("In the queue")
+    assert flow.PIN_SET in heard(phone)
+    assert "Please hold for the next operator." in heard(phone)
+    # The screen shows how many keys were pressed, never which.
+    expect(transcript).not_to_contain_text(CHOSEN_PIN)
+    expect(transcript).not_to_contain_text(code)
+    assert_accessible(phone)
+    screenshot(phone, "devphone-5-pin-chosen")
+
+    # Neither the chosen PIN nor the activation code is anywhere in the database in clear.
+    activated = audit_events(live_app, "practitioner.activated")
+    assert [e.data for e in activated if e.practitioner_id == FIRST_CALLER_ID] == [{"by": "keypad"}]
+    assert stored_anywhere(live_app, CHOSEN_PIN) == []
+    assert stored_anywhere(live_app, code) == []
+    with live_app.app_context():
+        practitioner = db.session.get(Practitioner, FIRST_CALLER_ID)
+        assert practitioner is not None and practitioner.activation_hash is None
+        assert pins.check_pin(practitioner.pin_hash, CHOSEN_PIN)
+
+    phone.get_by_role("button", name="Hang up").click()
+    expect(screen).to_have_text("Call ended: You hung up.")
+
+    # The next call: ID, the chosen PIN, and the token's next code (this one is spent).
+    call_from(phone, live_url, FIRST_CALLER_PHONE)
+    key(phone, FIRST_CALLER_ID)
+    expect(transcript).to_contain_text(flow.QUESTION[Field.PIN])
+    key(phone, CHOSEN_PIN)
+    expect(transcript).to_contain_text(flow.QUESTION[Field.CODE])
+    key(phone, pyotp.TOTP(FIRST_CALLER_SECRET).at(time.time() + 30))
+    expect(transcript).to_contain_text("Thank you, Priya. Please hold for the next operator.")
+    expect(screen).to_have_text("In the queue")
+    phone.get_by_role("button", name="Hang up").click()
+    expect(screen).to_have_text("Call ended: You hung up.")
+
+
+def waiting_calls(app: Flask, number: str) -> int:
+    """Calls from `number` the console's queue shows as waiting."""
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(func.count())
+            .select_from(Call)
+            .where(Call.caller_number == number, Call.status == CallStatus.QUEUED)
+        )
+        db.session.rollback()
+        return waiting or 0
+
+
+@pytest.mark.parametrize("leaving", LEAVERS)
+def test_leaving_the_dev_phone_page_hangs_up_so_no_ghost_caller_waits(
+    live_app: Flask, live_url: str, page: Page, leaving: str
+) -> None:
+    practitioner_id, secret, number = LEAVERS[leaving]
+    with live_app.app_context():
+        make_practitioner(
+            practitioner_id=practitioner_id,
+            name="Lena Leaver",
+            totp_secret=secret,
+            phones=(number,),
+        )
+    live_app.extensions.pop("desk.telephony", None)
+    call_from(page, live_url, number)
+    key(page, practitioner_id)
+    expect(page.locator("#transcript")).to_contain_text(flow.QUESTION[Field.PIN])
+    key(page, PIN)
+    expect(page.locator("#transcript")).to_contain_text(flow.QUESTION[Field.CODE])
+    key(page, current_code(secret))
+    expect(page.get_by_role("status")).to_have_text("In the queue")
+    assert waiting_calls(live_app, number) == 1
+
+    if leaving == "closing the tab":
+        page.close(run_before_unload=True)
+    else:
+        page.goto(f"{live_url}/sign-in")
+    deadline = time.monotonic() + 10  # a few seconds, on a busy machine
+    while waiting_calls(live_app, number) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert waiting_calls(live_app, number) == 0
+    with live_app.app_context():
+        left = db.session.scalars(select(Call).where(Call.caller_number == number)).one()
+        # Left as a caller who hangs up leaves: abandoned, after Twilio's completed callback.
+        assert (left.status, left.queue_result) == (CallStatus.ABANDONED, "hangup")
+        assert left.ended_at is not None
+        db.session.rollback()

@@ -130,6 +130,23 @@ def test_hanging_up_in_the_queue_abandons_the_call(
     assert audit_kinds(app, devphone.sid)[-2:] == ["call.abandoned", "call.ended"]
 
 
+def test_a_closing_page_hangs_up_with_a_beacon_carrying_the_token_in_its_form(
+    app: Flask, sam: str, devphone: DevPhone, board: Switchboard
+) -> None:
+    # navigator.sendBeacon cannot set a header: the page's token travels as a form field.
+    devphone.dial()
+    devphone.verify(sam, SECRET)
+    hang_up = f"/devphone/calls/{devphone.sid}/hang-up"
+    forged = devphone.client.post(hang_up, data={"csrf_token": "forged"})
+    assert forged.status_code == 400
+    assert stored_call(app, devphone.sid).status == CallStatus.QUEUED
+
+    beacon = devphone.client.post(hang_up, data={"csrf_token": devphone.token})
+    assert beacon.status_code == 200
+    assert board.calls[devphone.sid].mode.value == "ended"
+    assert stored_call(app, devphone.sid).status == CallStatus.ABANDONED
+
+
 def test_a_page_gone_quiet_is_hung_up_when_the_next_call_is_made(
     app: Flask, sam: str, devphone: DevPhone, board: Switchboard, clock: Clock
 ) -> None:
