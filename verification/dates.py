@@ -3,6 +3,7 @@ checked whole (every line, by number) before any date changes, then applied and 
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,20 +51,11 @@ def update(path: Path, fmt: str, today: date, *, by: Actor) -> Report:
     (a blank one is left as it is). Flushed, not committed."""
     report = Report()
     checked: list[NewDates] = []
-    seen = enrolment.IdBitmap()
-    for number, raw in enrolment.read(path, fmt, headers=("practitioner_id",)):
-        report.lines += 1
-        if isinstance(raw, str):
-            report.problem(number, raw)
-            continue
-        try:
-            new = _record(raw, today)
-        except ValueError as error:
-            report.problem(number, str(error))
-            continue
-        if not seen.add(new.practitioner_id):
-            report.problem(number, f"practitioner {new.practitioner_id} is in the file already")
-        elif db.session.get(Practitioner, new.practitioner_id) is None:
+    lines = enrolment.checked_lines(
+        path, fmt, partial(_record, today=today), report, headers=("practitioner_id",)
+    )
+    for number, new in lines:
+        if db.session.get(Practitioner, new.practitioner_id) is None:
             report.problem(number, f"no practitioner {new.practitioner_id}")
         else:
             checked.append(new)

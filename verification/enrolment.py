@@ -19,9 +19,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 
 from sqlalchemy import select
 
@@ -222,21 +223,43 @@ def entries(
     path: Path, fmt: str, today: date, report: Report, progress: Progress | None = None
 ) -> Iterator[Entry]:
     """The file's practitioners, one at a time; each bad line goes in the report instead."""
+    for _, entry in checked_lines(path, fmt, partial(check_record, today=today), report, progress):
+        yield entry
+
+
+class ForOnePractitioner(Protocol):
+    @property
+    def practitioner_id(self) -> str: ...
+
+
+Checked = TypeVar("Checked", bound=ForOnePractitioner)
+
+
+def checked_lines(
+    path: Path,
+    fmt: str,
+    check: Callable[[dict[str, Any]], Checked],
+    report: Report,
+    progress: Progress | None = None,
+    headers: Iterable[str] = REQUIRED,
+) -> Iterator[tuple[int, Checked]]:
+    """Each line `check` accepts, with its number, once per practitioner ID; each line it
+    refuses (its ValueError), and each repeated ID, goes in the report instead."""
     seen = IdBitmap()
-    for number, raw in read(path, fmt, progress):
+    for number, raw in read(path, fmt, progress, headers):
         report.lines += 1
         if isinstance(raw, str):
             report.problem(number, raw)
             continue
         try:
-            entry = check_record(raw, today)
+            entry = check(raw)
         except ValueError as error:
             report.problem(number, str(error))
             continue
         if not seen.add(entry.practitioner_id):
             report.problem(number, f"practitioner {entry.practitioner_id} is in the file already")
             continue
-        yield entry
+        yield number, entry
 
 
 def check(path: Path, fmt: str, today: date, progress: Progress | None = None) -> Report:

@@ -9,10 +9,10 @@ from playwright.sync_api import Page, expect
 
 from desk.dev.simulator import Twilio
 from desk.staff.models import Role
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_accessible, screenshot, sign_in_page
 from tests.children import child, load_children
 from tests.desk.conftest import Console, queued_call
-from tests.factories import STAFF_PASSWORD, make_practitioner, make_staff
+from tests.factories import make_practitioner, make_staff
 from tests.pages import sign_in, staff_code, submit
 
 CALDERDALE, BURY = "E08000033", "E08000002"
@@ -87,20 +87,12 @@ def a_brokered_request(app: Flask) -> None:
     console.wrap_up("brokered_contact")
 
 
-def signed_in(page: Page, live_url: str, username: str, secret: str) -> None:
-    page.goto(f"{live_url}/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_label("Authenticator code").fill(staff_code(secret))
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_officers_broker_contact_and_shield_with_four_eyes(
     live_app: Flask, live_url: str, page: Page
 ) -> None:
     a_brokered_request(live_app)
 
-    signed_in(page, live_url, "oona", OONA_SECRET)
+    sign_in_page(page, live_url, "oona", OONA_SECRET)
     page.get_by_role("link", name="Brokered requests").first.click()
     row = page.get_by_role("row", name=re.compile("Calderdale"))
     expect(row).to_have_count(1)
@@ -162,7 +154,7 @@ def test_officers_broker_contact_and_shield_with_four_eyes(
     assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
 
-    signed_in(page, live_url, "oscar", OSCAR_SECRET)
+    sign_in_page(page, live_url, "oscar", OSCAR_SECRET)
     page.goto(f"{live_url}/authority/shields")
     page.get_by_role("row", name=re.compile("Finch")).get_by_role(
         "button", name="Approve lifting"
@@ -173,7 +165,7 @@ def test_officers_broker_contact_and_shield_with_four_eyes(
     page.get_by_role("button", name="Sign out").click()
 
     # Bury's officer sees nothing of Calderdale's children or requests.
-    signed_in(page, live_url, "olaf", OLAF_SECRET)
+    sign_in_page(page, live_url, "olaf", OLAF_SECRET)
     page.goto(f"{live_url}/authority/")
     expect(page.locator("main")).not_to_contain_text("Calderdale")
     assert page.request.get(request_url).status == 404
