@@ -97,7 +97,7 @@ def ready_call(operator: Staff, practitioner_id: str) -> str:
     if failed:
         raise RuntimeError(failed)
     held = handlings.active_handling(operator, public_id, now)
-    handlings.confirm_identity(operator, held, is_called_back=False, now=now)
+    handlings.confirm_identity(operator, held, now=now)
     handlings.record_purpose(operator, held, Purpose.FIND_PROFESSIONALS, "", now)
     db.session.commit()
     return public_id

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from desk.admin.views import bp as admin_bp
 from desk.authority.views import bp as authority_bp
 from desk.console import listening, purging, states
+from desk.console.identity_views import bp as identity_bp
 from desk.console.line_views import bp as line_bp
 from desk.console.views import bp as console_bp
 from desk.core import authorities, logs, sqlite
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(line_bp)
+    app.register_blueprint(identity_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(manager_bp)

@@ -7,6 +7,13 @@ flow is told through `decide`. Every failure sounds the same, whatever failed.
 On a first call (or after a PIN reset) the caller keys their 16-digit activation code where
 the PIN goes. Verified that way, with their token code, they choose a PIN, keyed twice; the
 flow is told through `chosen` whether the second keying matched the first.
+
+Two later checks of who is on the line run through the same questions and the same `decide`:
+the desk's call-back to a registered number (`called_back`: press 1, so that a voicemail
+cannot go on, then the PIN and a fresh token code; verified, the leg joins the call's
+conference), and the keypad re-check during a call (`rechecking`: the caller's leg taken out
+of the conference, a fresh code, or the PIN and a code, then back to the conference whatever
+the outcome, which only the operator is shown).
 """
 
 import re
@@ -60,6 +67,8 @@ class Field(StrEnum):
     ACTIVATION = "activation"
     NEW_PIN = "new_pin"
     CONFIRM_PIN = "confirm_pin"
+    # The one key that says a person, not a voicemail, answered the desk's call-back.
+    PRESS = "press"
 
 
 QUESTION = {
@@ -74,6 +83,7 @@ QUESTION = {
         "Keep it to yourself: nobody at the desk will ever ask for it."
     ),
     Field.CONFIRM_PIN: "Please key the same PIN again, followed by the hash key.",
+    Field.PRESS: "To continue, press 1.",
 }
 HINT = {
     Field.ID: "A practitioner ID has 8 digits.",
@@ -81,6 +91,7 @@ HINT = {
     Field.CODE: "The code on your token has 6 digits.",
     Field.NEW_PIN: "A PIN has 6 to 12 digits.",
     Field.CONFIRM_PIN: "A PIN has 6 to 12 digits.",
+    Field.PRESS: "Please press the 1 key.",
 }
 SHAPE = {
     Field.ID: re.compile(r"\d{8}"),
@@ -88,6 +99,7 @@ SHAPE = {
     Field.CODE: re.compile(r"\d{6}"),
     Field.NEW_PIN: re.compile(r"\d{6,12}"),
     Field.CONFIRM_PIN: re.compile(r"\d{6,12}"),
+    Field.PRESS: re.compile(r"1"),
 }
 
 
@@ -101,6 +113,17 @@ class Stage(StrEnum):
     SETTING_PIN = "setting_pin"
     QUEUED = "queued"
     ENDED = "ended"
+    # The desk's call-back to a registered number.
+    CALL_BACK_PRESS = "call_back_press"
+    CALL_BACK_PIN = "call_back_pin"
+    CALL_BACK_CODE = "call_back_code"
+    CALL_BACK_CHECK = "call_back_check"
+    # The caller keying a code again during the call, out of its conference.
+    RECHECK_PIN = "recheck_pin"
+    RECHECK_CODE = "recheck_code"
+    RECHECK_CHECK = "recheck_check"
+    # Back in (or, for a call-back, into) the call's conference.
+    REJOINED = "rejoined"
 
 
 ASKS = {
@@ -109,7 +132,28 @@ ASKS = {
     Stage.ASK_CODE: Field.CODE,
     Stage.ASK_NEW_PIN: Field.NEW_PIN,
     Stage.CONFIRM_PIN: Field.CONFIRM_PIN,
+    Stage.CALL_BACK_PRESS: Field.PRESS,
+    Stage.CALL_BACK_PIN: Field.PIN,
+    Stage.CALL_BACK_CODE: Field.CODE,
+    Stage.RECHECK_PIN: Field.PIN,
+    Stage.RECHECK_CODE: Field.CODE,
 }
+# The stages of the later checks, each followed by the next; their PIN is a PIN, never an
+# activation code, so the question does not offer one.
+RECHECKS = {
+    Stage.CALL_BACK_PRESS: Stage.CALL_BACK_PIN,
+    Stage.CALL_BACK_PIN: Stage.CALL_BACK_CODE,
+    Stage.CALL_BACK_CODE: Stage.CALL_BACK_CHECK,
+    Stage.RECHECK_PIN: Stage.RECHECK_CODE,
+    Stage.RECHECK_CODE: Stage.RECHECK_CHECK,
+}
+JUST_THE_PIN = "Please key your PIN, followed by the hash key."
+CHECKS = {Stage.CHECKING, Stage.CALL_BACK_CHECK, Stage.RECHECK_CHECK}
+CALLING_BACK = {Stage.CALL_BACK_PRESS, Stage.CALL_BACK_PIN, Stage.CALL_BACK_CODE}
+RECHECKING = {Stage.RECHECK_PIN, Stage.RECHECK_CODE}
+RETURNING = "Thank you. Returning you to the operator."
+KEY_AGAIN = "The operator has asked you to key your details again. Nobody at the desk hears them."
+CALL_BACK_GAVE_UP = "We did not receive your details. Goodbye."
 CHOOSING = {Stage.ASK_NEW_PIN, Stage.CONFIRM_PIN, Stage.SETTING_PIN}
 AFTER = {
     Field.ID: Stage.ASK_PIN,
@@ -146,11 +190,15 @@ class Step:
     is_enqueued: bool = False
     is_hung_up: bool = False
     pause_seconds: int = 0
+    # Join (or rejoin) the call's conference, after saying the lines.
+    is_conferenced: bool = False
 
     @property
     def gathers(self) -> Field | None:
         """The credential asked for, when the step waits for keys."""
-        return None if self.is_hung_up or self.is_enqueued else self.state.asks
+        if self.is_hung_up or self.is_enqueued or self.is_conferenced:
+            return None
+        return self.state.asks
 
 
 def start(is_open: bool, is_number_withheld: bool) -> Step:
@@ -168,6 +216,13 @@ def answer(state: State, digits: str) -> Step:
     field = state.asks
     if field is None:
         raise ValueError(f"no question is asked at stage {state.stage}")
+    if state.stage in RECHECKS:
+        if SHAPE[field].fullmatch(digits) is None:
+            return _again(state, HINT[field] if digits else NOTHING_HEARD)
+        following = State(RECHECKS[state.stage], state.attempt)
+        if following.asks is None:
+            return Step(following, accepted=field)
+        return Step(following, (question(following.stage),), accepted=field)
     if field == Field.PIN and is_code_shaped(digits):
         field = Field.ACTIVATION
     elif SHAPE[field].fullmatch(digits) is None:
@@ -188,6 +243,11 @@ def _again(state: State, reason: str) -> Step:
     field = state.asks
     assert field is not None
     retries = state.retries + 1
+    if retries >= RETRIES_PER_QUESTION and state.stage in RECHECKING:
+        return _rejoin(state)
+    if retries >= RETRIES_PER_QUESTION and state.stage in CALLING_BACK:
+        ended = State(Stage.ENDED, state.attempt, retries)
+        return Step(ended, (CALL_BACK_GAVE_UP,), is_hung_up=True)
     if retries >= RETRIES_PER_QUESTION:
         gave_up = PIN_NOT_SET if state.stage in CHOOSING else GAVE_UP
         return Step(
@@ -195,13 +255,31 @@ def _again(state: State, reason: str) -> Step:
             (gave_up,),
             is_hung_up=True,
         )
-    return Step(replace(state, retries=retries), (reason, QUESTION[field]))
+    return Step(replace(state, retries=retries), (reason, question(state.stage)))
+
+
+def question(stage: Stage) -> str:
+    """What is asked at a stage that asks for keys."""
+    field = ASKS[stage]
+    if field == Field.PIN and stage in RECHECKS:
+        return JUST_THE_PIN
+    return QUESTION[field]
+
+
+def _rejoin(state: State) -> Step:
+    """Back to the call's conference: the caller hears the same whatever the outcome."""
+    return Step(State(Stage.REJOINED, state.attempt), (RETURNING,), is_conferenced=True)
 
 
 def decide(state: State, outcome: Outcome, first_name: str = "") -> Step:
     """The verifier's outcome for a complete set of entries."""
-    if state.stage != Stage.CHECKING:
+    if state.stage not in CHECKS:
         raise ValueError(f"nothing to decide at stage {state.stage}")
+    if state.stage == Stage.RECHECK_CHECK:
+        # One attempt: the operator, who alone is told the outcome, may ask again.
+        return _rejoin(state)
+    if state.stage == Stage.CALL_BACK_CHECK:
+        return _called_back(state, outcome)
     if outcome == Outcome.VERIFIED and state.is_activating:
         choose = State(Stage.ASK_NEW_PIN, state.attempt, is_activating=True)
         return Step(choose, (f"Thank you, {first_name}.", QUESTION[Field.NEW_PIN]))
@@ -213,6 +291,30 @@ def decide(state: State, outcome: Outcome, first_name: str = "") -> Step:
     if state.attempt >= ATTEMPTS_PER_CALL:
         return Step(State(Stage.ENDED, state.attempt), (NOT_VERIFIED,), is_hung_up=True)
     return Step(State(Stage.ASK_ID, state.attempt + 1), (TRY_AGAIN, QUESTION[Field.ID]))
+
+
+def _called_back(state: State, outcome: Outcome) -> Step:
+    """The outcome of the PIN and code keyed on the desk's call-back."""
+    if outcome == Outcome.VERIFIED:
+        return Step(State(Stage.REJOINED, state.attempt), (CONNECTING,), is_conferenced=True)
+    if outcome == Outcome.INACTIVE:
+        return Step(State(Stage.ENDED, state.attempt), (NOT_ACTIVE,), is_hung_up=True)
+    if state.attempt >= ATTEMPTS_PER_CALL:
+        return Step(State(Stage.ENDED, state.attempt), (NOT_VERIFIED,), is_hung_up=True)
+    again = State(Stage.CALL_BACK_PIN, state.attempt + 1)
+    return Step(again, (TRY_AGAIN, JUST_THE_PIN))
+
+
+def called_back(name: str) -> Step:
+    """What whoever answers the desk's call-back hears first: who is calling, and press 1."""
+    calling = f"This is the ContactPoint mediated access desk, calling back for {name}."
+    return Step(State(Stage.CALL_BACK_PRESS), (calling, QUESTION[Field.PRESS]))
+
+
+def rechecking(is_pin_asked: bool) -> Step:
+    """What a caller taken out of the conference to key their details again hears first."""
+    stage = Stage.RECHECK_PIN if is_pin_asked else Stage.RECHECK_CODE
+    return Step(State(stage), (KEY_AGAIN, question(stage)))
 
 
 def chosen(state: State, is_same: bool) -> Step:

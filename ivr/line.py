@@ -12,7 +12,7 @@ from datetime import datetime
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.refusals import Refused
-from ivr import calls, signals
+from ivr import calls, rechecks, signals
 from ivr.models import Call
 
 # Twilio's StatusCallbackEvent values the desk keeps, and the parties it knows by label.
@@ -32,6 +32,8 @@ PARTIES = {"caller", "operator", "supervisor"}
 def party_of(call: Call, form: Mapping[str, str]) -> str:
     """Who an event is about: the label given at joining, else the caller's CallSid."""
     label = form.get("ParticipantLabel", "")
+    if label == "caller" and form.get("CallSid") not in (None, "", call.sid):
+        return "replaced"  # the first leg, after a verified call-back took its place
     if label in PARTIES:
         return label
     if not form.get("CallSid"):
@@ -46,6 +48,8 @@ def note_conference(public_id: str, form: Mapping[str, str], now: datetime) -> N
     if call is None or event not in EVENTS:
         return
     party = party_of(call, form)
+    if party == "caller" and event == "participant-leave" and rechecks.is_keying_aside(call):
+        party = "keying"  # taken out to key their details again, and coming back
     if form.get("ConferenceSid"):
         call.conference_sid = form["ConferenceSid"]
     _apply(call, party, event, now)

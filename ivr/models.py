@@ -100,3 +100,69 @@ class Call(Model):
 
     def __repr__(self) -> str:
         return f"<Call {self.id} {self.status}>"
+
+
+class RecheckKind(StrEnum):
+    CALL_BACK = "call_back"  # the desk rings a registered number and the answerer keys again
+    KEYPAD = "keypad"  # the caller's own leg is taken out of the conference to key again
+
+
+class RecheckStatus(StrEnum):
+    ASKED = "asked"  # committed; the REST call not made yet, or under way
+    KEYING = "keying"  # the leg is with the desk's questions
+    VERIFIED = "verified"
+    NOT_VERIFIED = "not_verified"
+    LOCKED = "locked"
+
+
+RECHECK_OVER = {RecheckStatus.VERIFIED, RecheckStatus.NOT_VERIFIED, RecheckStatus.LOCKED}
+
+
+class Recheck(Model):
+    """A check of who is on a call after the first: a call-back or a keypad re-check.
+
+    Like a call, it keeps its flow's state between webhooks, and of what was keyed only
+    whether the PIN matched; the operator is shown its status alone.
+    """
+
+    __tablename__ = "rechecks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # For the webhook URLs: unguessable, and not Twilio's CallSid.
+    public_id: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_urlsafe(16)
+    )
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    kind: Mapped[RecheckKind] = mapped_column(enum_column(RecheckKind))
+    status: Mapped[RecheckStatus] = mapped_column(
+        enum_column(RecheckStatus), default=RecheckStatus.ASKED
+    )
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # A call-back: the registered number rung, its leg, and once it is the caller's, the first.
+    number: Mapped[str | None] = mapped_column(String(16))
+    leg_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    replaced_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage), default=Stage.CALL_BACK_PRESS)
+    attempt: Mapped[int] = mapped_column(default=1)
+    retries: Mapped[int] = mapped_column(default=0)
+    turn: Mapped[int] = mapped_column(default=0)
+    last_twiml: Mapped[str] = mapped_column(Text, default="")
+    is_pin_correct: Mapped[bool] = mapped_column(default=False)
+
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship()
+
+    @property
+    def flow_state(self) -> State:
+        return State(self.stage, self.attempt, self.retries)
+
+    @flow_state.setter
+    def flow_state(self, state: State) -> None:
+        self.stage, self.attempt, self.retries = state.stage, state.attempt, state.retries
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in RECHECK_OVER

@@ -97,6 +97,12 @@ class Telephony(Protocol):
     def send_sms(self, to: str, body: str) -> str:
         """Send a text message from the desk's number; the message's SID."""
 
+    def call_back(self, to: str, answer_url: str, status_url: str) -> str:
+        """Ring a practitioner's registered number from the desk's; the new leg's CallSid."""
+
+    def redirect_caller(self, call_sid: str, url: str) -> None:
+        """Send a caller's leg to the TwiML at `url` (out of the conference, if in it)."""
+
 
 class TwilioTelephony:
     """The adapter for a real Twilio account."""
@@ -132,6 +138,25 @@ class TwilioTelephony:
     def requeue_caller(self, leg: Leg, queue_url: str) -> None:
         with _translated("requeue_caller"):
             self.client.calls(leg.call_sid).update(url=queue_url, method="POST")
+
+    def redirect_caller(self, call_sid: str, url: str) -> None:
+        # A conference participant whose call is redirected leaves the conference.
+        with _translated("redirect_caller"):
+            self.client.calls(call_sid).update(url=url, method="POST")
+
+    def call_back(self, to: str, answer_url: str, status_url: str) -> str:
+        with _translated("call_back"):
+            created = self.client.calls.create(
+                to=to,
+                from_=self.desk_number,
+                url=answer_url,
+                method="POST",
+                status_callback=status_url,
+                status_callback_method="POST",
+                status_callback_event=OPERATOR_LEG_EVENTS,
+                timeout=30,
+            )
+        return str(created.sid)
 
     def hang_up(self, call_sid: str) -> None:
         with _translated("hang_up"):
@@ -253,6 +278,17 @@ class Sms:
     body: str
 
 
+@dataclass(frozen=True)
+class CallBack:
+    """A call the local adapter was asked to place to a practitioner's number: the dev phone
+    with that number rings."""
+
+    sid: str
+    to: str
+    answer_url: str
+    status_url: str
+
+
 @dataclass
 class LocalTelephony:
     """Plays Twilio's part on one machine: the dev phone and tests, no account needed.
@@ -275,6 +311,8 @@ class LocalTelephony:
     added: dict[str, list[AddedLeg]] = field(default_factory=dict)
     # Every text message sent, oldest first.
     messages: list[Sms] = field(default_factory=list)
+    # Calls the desk placed to practitioners' numbers and nobody has picked up yet, by number.
+    ringing: dict[str, CallBack] = field(default_factory=dict)
     _legs: int = 0
 
     def _act(self, *action: str) -> None:
@@ -334,6 +372,21 @@ class LocalTelephony:
         sid = f"SM{len(self.messages) + 1:032d}"
         self.messages.append(Sms(sid, to, body))
         return sid
+
+    def call_back(self, to: str, answer_url: str, status_url: str) -> str:
+        self._act("call_back", to)
+        self._legs += 1
+        sid = f"CB{self._legs:032d}"
+        self.ringing[to] = CallBack(sid, to, answer_url, status_url)
+        return sid
+
+    def redirect_caller(self, call_sid: str, url: str) -> None:
+        self._act("redirect_caller", call_sid)
+        self.orders[call_sid] = Order(url)
+
+    def take_ringing(self, number: str) -> CallBack | None:
+        """The call ringing a number, once: picked up (or refused) by its phone."""
+        return self.ringing.pop(number, None)
 
     def messages_to(self, number: str) -> list[Sms]:
         """The messages sent to one number, oldest first."""

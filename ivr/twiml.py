@@ -3,26 +3,31 @@
 from flask import Response, current_app, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.flow import Step
+from ivr.flow import Field, Step
 
 LANGUAGE = "en-GB"
 # Seconds of silence after the last key before Twilio sends what was keyed (or nothing).
 GATHER_TIMEOUT = 10
 
 
-def render(step: Step, turn: int = 0) -> str:
-    """TwiML for a step; an answer to its question comes back to the answer URL with `turn`."""
+def render(step: Step, turn: int = 0, answer_url: str | None = None) -> str:
+    """TwiML for a step; an answer to its question comes back to the answer URL with `turn`
+    (or to `answer_url`, a later check's, which carries its own)."""
     response = VoiceResponse()
     field = step.gathers
     if field is not None:
+        # The one key of a call-back's first question needs no hash to end it.
+        ending: dict[str, object] = (
+            {"num_digits": 1} if field == Field.PRESS else {"finish_on_key": "#"}
+        )
         # Saying the prompts inside the Gather lets a practitioner who knows the menu key ahead.
         speaker = response.gather(
             input="dtmf",
-            action=url_for("ivr.answer", turn=turn),
+            action=answer_url or url_for("ivr.answer", turn=turn),
             method="POST",
-            finish_on_key="#",
             timeout=GATHER_TIMEOUT,
             action_on_empty_result=True,
+            **ending,
         )
     else:
         speaker = response

@@ -5,8 +5,9 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from desk.core.extensions import csrf, db
 from desk.core.types import utcnow
-from ivr import calls, flow, line, twiml
+from ivr import calls, flow, line, rechecks, twiml
 from ivr.signature import twilio_only
+from ivr.telephony import TelephonyError, telephony
 from ivr.twiml import twiml_response
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -116,13 +117,52 @@ def left_queue() -> Response:
 @twilio_only
 def status() -> Response:
     form = request.form
-    calls.update_status(
+    rechecks.update_status(
         form.get("CallSid", ""),
         form.get("CallStatus", ""),
         _int("CallDuration"),
         _int("SequenceNumber"),
         utcnow(),
     )
+    db.session.commit()
+    return twiml_response(twiml.empty())
+
+
+@bp.post("/recheck/<recheck>/start")
+@twilio_only
+def recheck_start(recheck: str) -> Response:
+    """The desk's call-back was answered, or the caller's leg was taken aside to key again."""
+    xml = rechecks.start(recheck, request.form.get("CallSid", ""), utcnow())
+    db.session.commit()
+    return twiml_response(xml)
+
+
+@bp.post("/recheck/<recheck>/answer")
+@twilio_only
+def recheck_answer(recheck: str) -> Response:
+    turn = request.args.get("turn", type=int)
+    digits = request.form.get("Digits", "")
+    xml = rechecks.answer(recheck, request.form.get("CallSid", ""), turn, digits, utcnow())
+    db.session.commit()
+    replaced = rechecks.replaced_leg(recheck)
+    if replaced is not None:
+        # After the commit, with nothing open: the call-back's leg is the caller's now.
+        _hang_up_first_leg(replaced)
+    return twiml_response(xml)
+
+
+def _hang_up_first_leg(call_sid: str) -> None:
+    try:
+        telephony().hang_up(call_sid)
+    except TelephonyError:
+        current_app.logger.info("The first leg was gone when a call-back replaced it")
+
+
+@bp.post("/recheck/<recheck>/status")
+@twilio_only
+def recheck_status(recheck: str) -> Response:
+    form = request.form
+    rechecks.leg_status(recheck, form.get("CallSid", ""), form.get("CallStatus", ""), utcnow())
     db.session.commit()
     return twiml_response(twiml.empty())
 

@@ -58,10 +58,12 @@
     swap("hold-form", "hold-button", line.caller === "on_hold", "resume", "hold",
       "Resume the caller", "Hold the caller");
     swap("mute-form", "mute-button", line.is_muted, "unmute", "mute", "Unmute me", "Mute me");
-    if (line.is_over && !over) {
-      over = true;
-      byId("line-hung-up").hidden = false;
-      for (const part of document.querySelectorAll("[data-while-live]")) part.hidden = true;
+    if (line.identity) setText("line-identity", line.identity.words);
+    // A call-back verified after the first caller hung up brings the call back to life.
+    if (line.is_over !== over) {
+      over = line.is_over;
+      byId("line-hung-up").hidden = !over;
+      for (const part of document.querySelectorAll("[data-while-live]")) part.hidden = over;
     }
   }
 

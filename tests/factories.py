@@ -1,5 +1,6 @@
 """Test data: practitioners and staff issued through the same services the desk uses."""
 
+import time
 from datetime import date
 from typing import Any
 
@@ -43,6 +44,12 @@ def make_practitioner(**overrides: Any) -> Practitioner:
 def current_code(secret: str = SECRET) -> str:
     """The code the practitioner's token shows now."""
     return pyotp.TOTP(secret).now()
+
+
+def fresh_code(secret: str = SECRET, steps: int = 1) -> str:
+    """A code the token shows `steps` time-steps from now: fresh after the current one is
+    spent, and still within the verifier's drift."""
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps)
 
 
 def make_staff(**overrides: Any) -> Staff:

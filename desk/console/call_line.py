@@ -13,13 +13,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from desk.console import rechecking
 from desk.console.handling import audit_call
 from desk.console.models import LISTEN_MODE_LABELS, Handling, ListenIn, ListenMode
 from desk.core.audit.events import Event
 from desk.core.extensions import db
 from desk.core.refusals import Refused
 from desk.staff.models import Staff
-from ivr import calls, line
+from ivr import calls, line, rechecks
 from ivr.models import Call
 from ivr.telephony import Telephony, TelephonyError
 
@@ -99,6 +100,8 @@ def listeners(call: Call) -> list[ListenIn]:
 
 
 def caller_state(call: Call) -> tuple[str, str]:
+    if rechecks.is_keying_aside(call):
+        return "keying", "The caller is keying their code (you cannot hear it)"
     if line.has_caller_hung_up(call):
         return "hung_up", "The caller has hung up"
     if call.caller_in_conference_at is None:
@@ -142,4 +145,5 @@ def state(handling: Handling, now: datetime) -> dict[str, Any]:
         "started_at": started.isoformat(),
         "seconds": max(int((now - started).total_seconds()), 0),
         "is_over": caller == "hung_up",
+        "identity": rechecking.identity_state(call),
     }

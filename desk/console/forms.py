@@ -1,7 +1,15 @@
 """The console's forms: syntax only; what may be done is decided by the services."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -25,7 +33,16 @@ class IdentityForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hi
         "I asked the caller for their name, organisation and role, and they match the profile",
         validators=[DataRequired("Tick to confirm you checked who the caller is.")],
     )
-    is_called_back = BooleanField("I called the practitioner back on a registered number")
+
+
+class CallBackForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
+    """One of the practitioner's registered numbers, chosen, never typed."""
+
+    phone = RadioField(
+        "Registered number to call",
+        coerce=int,
+        validators=[InputRequired("Choose the registered number to call.")],
+    )
 
 
 class PurposeForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints

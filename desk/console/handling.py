@@ -17,8 +17,8 @@ from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.core.refusals import Refused
 from desk.staff.models import Staff
-from ivr import calls, line
-from ivr.models import FINISHED, Call, CallStatus
+from ivr import calls, line, rechecks
+from ivr.models import FINISHED, Call, CallStatus, RecheckKind
 from ivr.telephony import REST_TIMEOUT_SECONDS
 
 # Longer than the REST calls of any one request (at most three, each up to the adapter's
@@ -84,12 +84,12 @@ def undo_claim(handling: Handling, call: Call, is_caller_gone: bool = False) -> 
         call.status = CallStatus.ABANDONED
 
 
-def confirm_identity(
-    operator: Staff, handling: Handling, is_called_back: bool, now: datetime
-) -> None:
-    """Record that the operator confirmed who the caller is (after a call-back if needed)."""
+def confirm_identity(operator: Staff, handling: Handling, now: datetime) -> None:
+    """Record that the operator confirmed who the caller is: on a call from a number not
+    registered to the practitioner, only once the desk's call-back to one has verified them."""
     call = handling.call
     line.refuse_if_hung_up(call)
+    is_called_back = rechecks.verified(call, RecheckKind.CALL_BACK) is not None
     if call.is_registered_number is False and not is_called_back:
         raise Refused(
             "This call is not from a number registered to the practitioner: call them back "
@@ -168,6 +168,8 @@ def wrap_up(operator: Staff, handling: Handling, code: WrapUp, note: str, now: d
     call = handling.call
     handling.wrap_up, handling.wrap_up_note = code.value, note.strip() or None
     handling.wrapped_up_at = now
+    # A call-back still ringing or keying hears the desk has gone when it next asks.
+    rechecks.end_for(call, "wrapped_up", now)
     legs: list[str] = []
     if call.status not in FINISHED:
         legs.append(call.sid)

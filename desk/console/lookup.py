@@ -20,6 +20,7 @@ from sqlalchemy import (
     true,
 )
 
+from desk.console import rechecking
 from desk.console.handling import audit_call, call_subjects
 from desk.console.models import BrokeredRequest, Handling, Match, ReadBack, Search, new_token
 from desk.core.audit.events import Event
@@ -214,6 +215,8 @@ def open_record(operator: Staff, handling: Handling, token: str, now: datetime) 
         shown = disclosure.disclosable(child)
     except RecordArchived as error:
         raise Refused("That record is no longer available.") from error
+    if match.opened_at is None:
+        rechecking.refuse_unless_rechecked(handling, shown.is_shielded, now)
     audit_call(
         Event.RECORD_OPENED,
         operator,

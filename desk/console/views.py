@@ -22,6 +22,7 @@ from desk.console.answering import (
 from desk.console.forms import (
     ActionForm,
     BrokeredForm,
+    CallBackForm,
     IdentityForm,
     PurposeForm,
     ReadBackForm,
@@ -158,8 +159,17 @@ def _workspace(held: Handling, **forms: object) -> dict[str, object]:
         "search_form": forms.get("search_form") or SearchForm(),
         "wrap_up_form": forms.get("wrap_up_form") or WrapUpForm(),
         "action_form": ActionForm(),
+        "call_back_form": forms.get("call_back_form") or call_back_form(held),
         "line": call_line.state(held, utcnow()),
     }
+
+
+def call_back_form(held: Handling) -> CallBackForm:
+    """The call-back form, offering the practitioner's registered numbers."""
+    form = CallBackForm()
+    practitioner = held.call.practitioner
+    form.phone.choices = [(p.id, p.number) for p in practitioner.phones] if practitioner else []
+    return form
 
 
 def _step(public_id: str, form_name: str, form: object) -> tuple[Handling, str | None]:
@@ -179,7 +189,7 @@ def confirm_identity(public_id: str) -> str | BaseResponse:
     held, invalid = _step(public_id, "identity_form", form)
     if invalid is not None:
         return invalid
-    handlings.confirm_identity(current_user, held, form.is_called_back.data, utcnow())
+    handlings.confirm_identity(current_user, held, utcnow())
     db.session.commit()
     flash("Identity confirmed. Now record the purpose of the enquiry.", "success")
     return _to_call(public_id)

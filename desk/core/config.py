@@ -118,6 +118,8 @@ def check(config: Mapping[str, Any]) -> None:
     if config.get("DEBUG") and config["DESK_ENV"] != "development":
         # The debugger runs code typed into an error page: never on a desk others can reach.
         raise RuntimeError("debug mode (FLASK_DEBUG) is for DESK_ENV=development only")
+    if config["DESK_RECHECK_ASKS"] not in {"code", "pin_and_code"}:
+        raise RuntimeError("DESK_RECHECK_ASKS must be `code` or `pin_and_code`")
     if config["DESK_TELEPHONY"] not in {"twilio", "local"}:
         raise RuntimeError("DESK_TELEPHONY must be `twilio` or `local`")
     if config["DESK_TELEPHONY"] == "local" and not (

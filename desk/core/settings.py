@@ -119,6 +119,27 @@ SETTINGS = (
         "further attempt from it is refused.",
     ),
     Setting("DESK_THROTTLE_WINDOW_MINUTES", 60, int, "The window of DESK_THROTTLE_FAILURES."),
+    Setting(
+        "DESK_RECHECK_ASKS",
+        "code",
+        str,
+        "What a caller keys when the operator asks them to key their code again during a "
+        "call: `code` (a fresh token code) or `pin_and_code`.",
+    ),
+    Setting(
+        "DESK_RECHECK_BEFORE_SHIELDED",
+        False,
+        lambda value: value.strip().lower() in {"1", "true", "yes", "on"},
+        "`true`: a shielded child's record opens only once the caller has keyed their code "
+        "again in this call.",
+    ),
+    Setting(
+        "DESK_RECHECK_AFTER_MINUTES",
+        0,
+        int,
+        "After this many minutes since the call was taken, no record opens until the caller "
+        "has keyed their code again (a re-check counts for as long). 0: never asked.",
+    ),
     # About 40 ms a verification on a 2-core server: dear for a guesser, cheap for a caller.
     Setting("DESK_SEARCHES_PER_CALL", 10, int, "Searches an operator may make in one call."),
     Setting(

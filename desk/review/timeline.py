@@ -146,6 +146,17 @@ def _verified(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str
     return ("ivr", f"Verified by keypad (attempt {d.get('attempt')})", number, tone)
 
 
+RECHECK_KINDS = {"call_back": "Call-back", "keypad": "Keypad re-check"}
+
+
+def _rechecked(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    kind = RECHECK_KINDS.get(str(d.get("kind")), "Check")
+    if d.get("outcome") == "verified":
+        return ("operator", f"{kind}: verified (attempt {d.get('attempt')})", "", "ok")
+    reasons = _words(d.get("reasons") or (), VERIFICATION_REASONS)
+    return ("operator", f"{kind}: not verified (attempt {d.get('attempt')})", reasons, "bad")
+
+
 def _inactive(r: _Reader, e: AuditEvent, d: Mapping[str, Any]) -> tuple[str, str, str, str]:
     reasons = _words(d.get("reasons") or (), VERIFICATION_REASONS)
     return ("ivr", "Verified, but access not active", reasons, "bad")
@@ -354,6 +365,28 @@ DESCRIPTIONS: dict[str, Describe] = {
         "warn",
     ),
     Event.CALL_CONFERENCE: _conference,
+    Event.CALL_BACK_REQUESTED: lambda r, e, d: (
+        "operator",
+        f"{r.staff(e.operator_id)} asked the desk to call back on a registered number",
+        str(d.get("number") or ""),
+        "",
+    ),
+    Event.CALL_BACK_CONNECTED: _fixed(
+        "operator", "Identity confirmed by call-back: the registered number joined the call", "ok"
+    ),
+    Event.CALL_RECHECK_REQUESTED: lambda r, e, d: (
+        "operator",
+        f"{r.staff(e.operator_id)} asked the caller to key their code",
+        "PIN and code" if d.get("asks") == "pin_and_code" else "Token code",
+        "",
+    ),
+    Event.CALL_RECHECK_CHECKED: _rechecked,
+    Event.CALL_RECHECK_FAILED: lambda r, e, d: (
+        "operator",
+        f"{RECHECK_KINDS.get(str(d.get('kind')), 'Check')} did not go ahead",
+        str(d.get("reason") or "").replace("_", " "),
+        "warn",
+    ),
     Event.CALL_HOLD_REQUESTED: lambda r, e, d: (
         "line",
         "The operator put the caller on hold"

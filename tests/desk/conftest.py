@@ -18,7 +18,15 @@ from desk.dev.simulator import Phone, Twilio
 from desk.records.models import Child
 from ivr.telephony import LocalTelephony
 from tests.children import load_children
-from tests.factories import PHONE, PIN, SECRET, current_code, make_practitioner, make_staff
+from tests.factories import (
+    PHONE,
+    PIN,
+    SECRET,
+    current_code,
+    fresh_code,
+    make_practitioner,
+    make_staff,
+)
 from tests.pages import sign_in, submit
 from tests.stored import stored_call
 
@@ -97,6 +105,40 @@ class Console:
 
     def wrap_up(self, code: str = "information_given", note: str = "") -> TestResponse:
         return self.post("wrap-up", {"code": code, "note": note})
+
+
+def registered_choice(page: str, number: str) -> str:
+    """The value of the call-back form's radio button for a registered number."""
+    found = re.search(rf'value="(\d+)"[^>]*> {re.escape(number)}', page)
+    assert found is not None, f"{number} is not offered for a call-back"
+    return found.group(1)
+
+
+def press_call_back(console: Console, number: str = PHONE) -> Phone:
+    """The operator presses Call back on a registered number; the leg the desk places, answered."""
+    choice = registered_choice(console.client.get(console.page).text, number)
+    console.post("call-back", {"phone": choice})
+    phones = console.app.extensions["desk.telephony"]["adapter"]
+    assert isinstance(phones, LocalTelephony)
+    ringing = phones.take_ringing(number)
+    assert ringing is not None, "the desk placed no call"
+    leg = Phone(console_twilio(console), number, sid=ringing.sid)
+    leg.follow(leg.twilio.post(ringing.answer_url, leg.params(Direction="outbound-api")))
+    return leg
+
+
+def console_twilio(console: Console) -> Twilio:
+    return Twilio(console.app.test_client(), console.app.config["TWILIO_AUTH_TOKEN"])
+
+
+def called_back(console: Console, number: str = PHONE, secret: str = SECRET) -> Phone:
+    """The desk's call-back answered, 1 pressed, the PIN and a fresh code keyed: joined."""
+    leg = press_call_back(console, number)
+    leg.key("1")
+    leg.key(PIN)
+    leg.key(fresh_code(secret))
+    assert leg.last is not None and leg.last.find("Dial/Conference") is not None, leg.heard
+    return leg
 
 
 @pytest.fixture

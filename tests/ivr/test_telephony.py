@@ -250,3 +250,47 @@ def test_a_refused_text_message_is_a_telephony_error() -> None:
     http = RecordingHttpClient(status=400, body={"code": 21211, "message": "Invalid 'To'"})
     with pytest.raises(TelephonyError):
         adapter(http).send_sms("+447700900123", "hello")
+
+
+def test_a_call_back_rings_the_registered_number_from_the_desks() -> None:
+    http = RecordingHttpClient()
+    sid = adapter(http).call_back(
+        "+447700900123",
+        "https://desk.example.org/ivr/recheck/xyz/start",
+        "https://desk.example.org/ivr/recheck/xyz/status",
+    )
+    assert sid == "CA" + "c" * 32
+    assert http.requests == [
+        (
+            "POST",
+            f"{BASE}/Calls.json",
+            {
+                "To": "+447700900123",
+                "From": "+441706000000",
+                "Url": "https://desk.example.org/ivr/recheck/xyz/start",
+                "Method": "POST",
+                "StatusCallback": "https://desk.example.org/ivr/recheck/xyz/status",
+                "StatusCallbackMethod": "POST",
+                "StatusCallbackEvent": "['initiated', 'ringing', 'answered', 'completed']",
+                "Timeout": "30",
+            },
+        )
+    ]
+
+
+def test_taking_the_caller_aside_redirects_their_leg() -> None:
+    http = RecordingHttpClient()
+    adapter(http).redirect_caller(LEG.call_sid, "https://desk.example.org/ivr/recheck/xyz/start")
+    assert http.requests == [
+        (
+            "POST",
+            f"{BASE}/Calls/{LEG.call_sid}.json",
+            {"Url": "https://desk.example.org/ivr/recheck/xyz/start", "Method": "POST"},
+        )
+    ]
+
+
+def test_a_refused_call_back_is_a_telephony_error() -> None:
+    http = RecordingHttpClient(status=400, body={"code": 21211, "message": "Invalid 'To'"})
+    with pytest.raises(TelephonyError):
+        adapter(http).call_back("+447700900123", "https://a", "https://b")

@@ -21,6 +21,12 @@ class Event(StrEnum):
     CALL_RECONCILED = "call.reconciled"
     # What the call's conference reported of a party: joined, left, held, muted (ivr/line.py)
     CALL_CONFERENCE = "call.conference"
+    # Later checks of who is on the line: the desk's call-back, the keypad re-check (ivr)
+    CALL_BACK_REQUESTED = "call.call_back_requested"
+    CALL_BACK_CONNECTED = "call.call_back_connected"
+    CALL_RECHECK_REQUESTED = "call.recheck_requested"
+    CALL_RECHECK_CHECKED = "call.recheck_checked"
+    CALL_RECHECK_FAILED = "call.recheck_failed"
     # Keypad verification (ivr, verification)
     VERIFICATION_SUCCEEDED = "verification.succeeded"
     VERIFICATION_FAILED = "verification.failed"

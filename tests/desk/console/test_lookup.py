@@ -12,6 +12,7 @@ from desk.records.models import Child
 from tests.desk.conftest import (
     ALEX_SECRET,
     Console,
+    called_back,
     contactpoint_id,
     flashed,
     queued_call,
@@ -57,7 +58,8 @@ def test_a_call_from_an_unregistered_number_needs_a_call_back_first(
     assert "not from a number registered" in console.client.get(console.page).text
     console.post("identity", {"is_confirmed": "y"})
     assert audit_events(app, "call.identity_confirmed") == []
-    console.post("identity", {"is_confirmed": "y", "is_called_back": "y"})
+    called_back(console)
+    console.post("identity", {"is_confirmed": "y"})
     [confirmed] = audit_events(app, "call.identity_confirmed")
     assert confirmed.data == {"is_called_back": True}
 

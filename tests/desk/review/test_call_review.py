@@ -9,7 +9,7 @@ from flask import Flask
 from desk.core.extensions import db
 from desk.dev.simulator import Twilio
 from desk.records.models import Child
-from tests.desk.conftest import ALEX_SECRET, Console
+from tests.desk.conftest import ALEX_SECRET, Console, called_back
 from tests.desk.review.conftest import Reviewer, child_details, child_details_in
 from tests.factories import PIN, current_code
 from tests.pages import submit
@@ -28,7 +28,8 @@ def a_busy_call(twilio: Twilio, console: Console, alex: str) -> str:
     phone.verify(alex, PIN, current_code(ALEX_SECRET))
     phone.wait(position=1)
     console.take(phone)
-    console.post("identity", {"is_confirmed": "y", "is_called_back": "y"})
+    leg = called_back(console, "+447700900777", ALEX_SECRET)
+    console.post("identity", {"is_confirmed": "y"})
     console.post("purpose", {"purpose": "other", "detail": "Checking who to invite to a meeting"})
     console.search(family_name="O'Neill")  # refused: a name is not enough
     console.search(family_name="O'Neill", date_of_birth="2015-03-14")
@@ -40,7 +41,8 @@ def a_busy_call(twilio: Twilio, console: Console, alex: str) -> str:
     noah, _ = console.open_only_result()
     submit(console.client, noah, {"reason": "Invite to a strategy meeting"}, f"{noah}/brokered")
     console.wrap_up("brokered_contact")
-    twilio.post("/ivr/status", phone.params(CallStatus="completed", CallDuration="431"))
+    # The call-back's leg is the call now: its end is the call's.
+    twilio.post("/ivr/status", leg.params(CallStatus="completed", CallDuration="431"))
     return console.public_id
 
 
@@ -64,6 +66,9 @@ def test_the_timeline_tells_the_call_step_by_step(
         "Verified by keypad (attempt 2) Not a registered number.",
         "Joined the queue",
         "Taken by Olive Operator",
+        "Olive Operator asked the desk to call back on a registered number +447700900777",
+        "Call-back: verified (attempt 1)",
+        "Identity confirmed by call-back",
         "Caller's identity confirmed after calling back on a registered number",
         "Purpose: Other Checking who to invite to a meeting",
         "Search refused A name is not enough",
