@@ -229,9 +229,11 @@ def _translated(request: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Order:
-    """What Twilio was asked to do to a call: follow the TwiML at `url`, or (no URL) hang up."""
+    """What Twilio was asked to do to a call: follow the TwiML at `url`, or (no URL) hang up.
+    `is_aside`: the caller steps out of their conference to come back to it (a re-check)."""
 
     url: str | None = None
+    is_aside: bool = False
 
     @property
     def is_hang_up(self) -> bool:
@@ -382,7 +384,10 @@ class LocalTelephony:
 
     def redirect_caller(self, call_sid: str, url: str) -> None:
         self._act("redirect_caller", call_sid)
-        self.orders[call_sid] = Order(url)
+        self.orders[call_sid] = Order(url, is_aside=True)
+
+    def is_ringing(self, number: str) -> bool:
+        return number in self.ringing
 
     def take_ringing(self, number: str) -> CallBack | None:
         """The call ringing a number, once: picked up (or refused) by its phone."""

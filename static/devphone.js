@@ -17,6 +17,9 @@
   const sound = byId("sound");
   const callingFrom = byId("calling-from");
   const another = byId("another-number");
+  const answerButton = byId("answer-button");
+  const base = root.dataset.calls.replace(/\/calls$/, "");
+  const RINGING = "The desk is calling you";
 
   const POLL_MS = 1000;
   const SCREEN = {
@@ -68,11 +71,11 @@
     }
   }
 
-  function relay(action, body) {
+  function relay(action, body, to) {
     pending += 1;
     chain = chain.then(async () => {
       try {
-        const url = action ? callUrl(action) : root.dataset.calls;
+        const url = action ? callUrl(action) : to || root.dataset.calls;
         show(await send(url, body));
       } catch (error) {
         addLine({ kind: "event", text: error.message });
@@ -217,6 +220,41 @@
 
   function dial() {
     if (inCall) return;
+    begin("Calling…");
+    relay(null, { caller: chosenNumber() });
+  }
+
+  function registeredNumber() {
+    return root.querySelector('input[name="caller"][value="registered"]').dataset.number;
+  }
+
+  // While idle, the phone listens for the desk calling its registered number (a call-back).
+  async function listenForRinging() {
+    if (!inCall) {
+      try {
+        const url = base + "/ringing?number=" + encodeURIComponent(registeredNumber());
+        const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (response.ok) {
+          const answer = await response.json();
+          answerButton.hidden = !answer.ringing;
+          if (answer.ringing) screenStatus.textContent = RINGING;
+          else if (screenStatus.textContent === RINGING) screenStatus.textContent = "Ready to call";
+        }
+      } catch (error) {
+        // The next look tries again.
+      }
+    }
+    setTimeout(listenForRinging, POLL_MS);
+  }
+
+  function answerDesk() {
+    if (inCall) return;
+    answerButton.hidden = true;
+    begin("Answering…");
+    relay(null, { number: registeredNumber() }, base + "/answer");
+  }
+
+  function begin(status) {
     inCall = true;
     call = null;
     lines.replaceChildren();
@@ -224,11 +262,10 @@
     startedAt = Date.now();
     tick();
     clockTimer = setInterval(tick, 1000);
-    screenStatus.textContent = "Calling…";
+    screenStatus.textContent = status;
     callButton.disabled = true;
     hangUpButton.disabled = false;
     callingFrom.disabled = true;
-    relay(null, { caller: chosenNumber() });
   }
 
   function hangUp() {
@@ -278,6 +315,8 @@
     button.addEventListener("click", () => press(button.dataset.key));
   }
   callButton.addEventListener("click", dial);
+  answerButton.addEventListener("click", answerDesk);
+  listenForRinging();
   hangUpButton.addEventListener("click", hangUp);
   another.addEventListener("focus", () => {
     root.querySelector('input[name="caller"][value="another"]').checked = true;

@@ -43,6 +43,10 @@ class SimulatedCall:
     queue_position: Callable[["SimulatedCall"], int]
     operator_name: Callable[[str], str]
     clock: Callable[[], float] = time.monotonic
+    # Another call's conference of this name, handed over (a call-back taking the first leg's
+    # place); the desk's status callback for this call, when not the desk number's.
+    claim_conference: Callable[[str], Conference | None] = lambda name: None
+    status_url: str = ""
     mode: Mode = Mode.LISTENING
     started_at: float = 0.0
     last_seen_at: float = 0.0
@@ -52,6 +56,8 @@ class SimulatedCall:
     lock: threading.Lock = field(default_factory=threading.Lock)
     queue: Queued | None = None
     conference: Conference | None = None
+    # The conference the caller stepped out of to key again, to go back to.
+    aside: Conference | None = None
     _verbs: deque[ET.Element] = field(default_factory=deque)
     _url: str = ""
     _gather: ET.Element | None = None
@@ -69,6 +75,12 @@ class SimulatedCall:
         self.started_at = self.last_seen_at = self.clock()
         self._event(f"Calling the desk from {self.phone.caller or 'a withheld number'}.")
         self._follow(urljoin(self.phone.twilio.public_url, VOICE_PATH), CallStatus="ringing")
+
+    def answer_desk(self, answer_url: str) -> None:
+        """Answer the desk's call to this phone, as Twilio fetches the call's URL on answer."""
+        self.started_at = self.last_seen_at = self.clock()
+        self._event("The desk is calling you: you answered.")
+        self._follow(answer_url, Direction="outbound-api")
 
     def press(self, digits: str, timed_out: bool) -> None:
         """The caller ended a Gather: keyed `digits` and the finish key, or let it time out."""
@@ -267,6 +279,10 @@ class SimulatedCall:
             return
         # A redirect stops whatever was playing; a queue is told at once that the caller left.
         self._leave_queue("redirected")
+        if order.is_aside and self.conference is not None:
+            self._event("The desk took you aside: the operator cannot hear you.")
+            self.conference.step_out()
+            self.aside, self.conference = self.conference, None
         self._leave_conference()
         self._gather = None
         assert order.url is not None
@@ -277,13 +293,26 @@ class SimulatedCall:
         if element is None:
             self._event("(The dev phone can only join conferences: it skips this <Dial>.)")
             return
-        self.conference = Conference(
-            (element.text or "").strip(), self.phone, events_url=self._events_url(element)
-        )
+        name = (element.text or "").strip()
+        back, self.aside = self.aside, None
+        found = back if back is not None and back.name == name else self.claim_conference(name)
+        if found is not None and found.operator is not None:
+            self._rejoin(found)
+            return
+        self.conference = Conference(name, self.phone, events_url=self._events_url(element))
         self.mode = Mode.ON_HOLD
         self._event("On hold until the operator joins.")
         self.conference.caller_joins()
         self._in_conference()
+
+    def _rejoin(self, conference: Conference) -> None:
+        """Join a conference the operator is in already: back from aside, or in the place of
+        the call's first leg."""
+        conference.caller, self.conference, self.mode = self.phone, conference, Mode.CONNECTED
+        assert conference.operator is not None
+        self.connected_to = self.operator_name(conference.operator.to)
+        conference.caller_joins()
+        self._event(f"Connected to {self.connected_to}.")
 
     def _events_url(self, element: ET.Element) -> str | None:
         url = element.get("statusCallback")
@@ -348,5 +377,5 @@ class SimulatedCall:
         self.mode, self.ended_because = Mode.ENDED, reason
         self._event(reason)
         duration = str(int(self.clock() - self.started_at))
-        status_url = urljoin(self.phone.twilio.public_url, STATUS_PATH)
+        status_url = self.status_url or urljoin(self.phone.twilio.public_url, STATUS_PATH)
         self._notify(status_url, self.phone.params(CallStatus="completed", CallDuration=duration))

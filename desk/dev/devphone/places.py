@@ -163,6 +163,10 @@ class Conference:
         if added is not None:
             self.caller.twilio.post(added.listener.status_url, self._leg(added, "completed"))
 
+    def step_out(self) -> None:
+        """The caller's leg is redirected away for a while: the operator stays."""
+        self.event("participant-leave", self.caller.sid, "caller")
+
     def leave(self, adapter: LocalTelephony) -> None:
         """The caller leaves. Here the conference ends with them (the local adapter does not
         keep an operator alone in a conference), and every other leg with it."""

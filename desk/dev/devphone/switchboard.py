@@ -17,7 +17,8 @@ from sqlalchemy import select
 from desk.core.extensions import db
 from desk.dev.devphone.carrier import SimulatedCall
 from desk.dev.devphone.line import DeskLine, Mode
-from desk.dev.simulator import Twilio
+from desk.dev.devphone.places import Conference
+from desk.dev.simulator import Phone, Twilio
 from desk.staff.models import Staff
 from ivr.telephony import LocalTelephony, telephony
 
@@ -47,12 +48,48 @@ class Switchboard:
             queue_position=self.queue_position,
             operator_name=self.operator_name,
             clock=self.clock,
+            claim_conference=self.claim_conference,
         )
         with self._lock:
             self.calls[call.sid] = call
         with call.lock:
             call.dial()
         return call
+
+    def answer(self, number: str, public_url: str) -> SimulatedCall | None:
+        """Pick up the desk's call ringing `number` (a call-back), if one is."""
+        ringing = local_telephony().take_ringing(number)
+        if ringing is None:
+            return None
+        self.tidy()
+        twilio = Twilio(DeskLine(self.app), self.app.config["TWILIO_AUTH_TOKEN"] or "", public_url)
+        call = SimulatedCall(
+            Phone(twilio, number, sid=ringing.sid),
+            telephony=local_telephony,
+            queue_position=self.queue_position,
+            operator_name=self.operator_name,
+            clock=self.clock,
+            claim_conference=self.claim_conference,
+            status_url=ringing.status_url,
+        )
+        with self._lock:
+            self.calls[call.sid] = call
+        with call.lock:
+            call.answer_desk(ringing.answer_url)
+        return call
+
+    def claim_conference(self, name: str) -> Conference | None:
+        """Hand over the conference of this name from the call in it (or stepped out of it):
+        a verified call-back takes the place of the call's first leg."""
+        with self._lock:
+            calls = list(self.calls.values())
+        for call in calls:
+            for place in ("conference", "aside"):
+                conference = getattr(call, place)
+                if conference is not None and conference.name == name:
+                    setattr(call, place, None)
+                    return conference  # type: ignore[no-any-return]
+        return None
 
     def find(self, sid: str) -> SimulatedCall | None:
         with self._lock:

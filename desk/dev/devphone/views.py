@@ -74,6 +74,28 @@ def dial() -> Answer:
     return _report(switchboard().dial(caller, public_url), 201)
 
 
+@bp.get("/ringing")
+@background
+def ringing() -> Answer:
+    """Whether the desk is calling this number (a call-back), for the idle page to ring."""
+    number = request.args.get("number", "")
+    adapter = telephony()
+    return jsonify(ringing=isinstance(adapter, LocalTelephony) and adapter.is_ringing(number))
+
+
+@bp.post("/answer")
+@background
+def answer() -> Answer:
+    number = _body().get("number")
+    if not (isinstance(number, str) and NUMBER.fullmatch(number)):
+        return _refused(400, "That is not a phone number.")
+    public_url = current_app.config["DESK_PUBLIC_URL"] or request.host_url
+    call = switchboard().answer(number, public_url)
+    if call is None:
+        return _refused(404, "Nobody is calling this phone now.")
+    return _report(call, 201)
+
+
 @bp.post("/calls/<sid>/keys")
 @background
 def keys(sid: str) -> Answer:

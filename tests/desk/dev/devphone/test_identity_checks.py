@@ -1,0 +1,89 @@
+"""The dev phone plays the practitioner in the later checks: it rings when the desk calls back,
+and takes keys when the operator asks for a fresh code."""
+
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+
+from ivr import flow
+from ivr.telephony import LocalTelephony
+from tests.desk.conftest import Console, flashed, registered_choice
+from tests.desk.dev.devphone.conftest import DevPhone
+from tests.factories import PHONE, PIN, SECRET, fresh_code, make_staff
+from tests.pages import sign_in
+from tests.stored import stored_call
+
+OPERATOR_LEG = "+447700900001"
+UNREGISTERED = "+447700900999"
+
+
+@pytest.fixture
+def console(app: Flask, phones: LocalTelephony) -> Console:
+    with app.app_context():
+        make_staff(phone_leg=OPERATOR_LEG)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    return Console(client, app)
+
+
+def connected(devphone: DevPhone, console: Console, sam: str, caller: str) -> DevPhone:
+    devphone.dial(caller)
+    assert devphone.verify(sam, SECRET)["mode"] == "queued"
+    console.take(devphone)  # type: ignore[arg-type]  # a Console takes any call with a sid
+    assert devphone.poll()["mode"] == "connected"
+    return devphone
+
+
+def test_the_registered_phone_rings_when_the_desk_calls_back_and_takes_the_call_over(
+    app: Flask, sam: str, devphone: DevPhone, console: Console
+) -> None:
+    first = connected(devphone, console, sam, UNREGISTERED)
+    registered = DevPhone(app.test_client())
+    assert registered.client.get(f"/devphone/ringing?number={quote(PHONE)}").json == {
+        "ringing": False
+    }
+
+    choice = registered_choice(console.client.get(console.page).text, PHONE)
+    posted = console.post("call-back", {"phone": choice})
+    assert "Calling" in " ".join(flashed(console.client.get(posted.location)))
+    assert registered.client.get(f"/devphone/ringing?number={quote(PHONE)}").json == {
+        "ringing": True
+    }
+    answered = registered.send("/devphone/answer", {"number": PHONE})
+    assert answered.status_code == 201
+    registered.reports.append(answered.json)  # type: ignore[arg-type]
+    registered.sid = answered.json["sid"]  # type: ignore[index]
+    assert registered.last["gather"]["num_digits"] == 1
+    assert registered.heard[0].startswith("This is the ContactPoint mediated access desk")
+
+    registered.relay("keys", {"digits": "1", "timed_out": False})
+    registered.key(PIN)
+    joined = registered.key(fresh_code())
+    assert joined["mode"] == "connected" and joined["connected_to"] == "Olive Operator"
+    assert registered.heard[-1] == flow.CONNECTING
+    # The first leg is ended by the desk; the operator's leg stays with the new one.
+    assert first.poll()["mode"] == "ended"
+    line = console.client.get(f"{console.page}/line", headers={"Accept": "application/json"})
+    assert line.json["caller"] == "on_line"  # type: ignore[index]
+    assert line.json["operator_leg"] == "connected"  # type: ignore[index]
+    assert stored_call(app, registered.sid).status.value == "connected"
+
+
+def test_the_caller_keys_a_fresh_code_aside_and_comes_back_to_the_operator(
+    app: Flask, sam: str, devphone: DevPhone, console: Console
+) -> None:
+    connected(devphone, console, sam, PHONE)
+    console.post("key-again", {})
+    aside = devphone.poll()
+    assert aside["mode"] == "gathering"
+    assert "The desk took you aside: the operator cannot hear you." in devphone.events
+    line = console.client.get(f"{console.page}/line", headers={"Accept": "application/json"})
+    assert line.json["caller"] == "keying"  # type: ignore[index]
+
+    back = devphone.key(fresh_code())
+    assert back["mode"] == "connected" and devphone.heard[-1] == flow.RETURNING
+    line = console.client.get(f"{console.page}/line", headers={"Accept": "application/json"})
+    assert line.json["caller"] == "on_line"  # type: ignore[index]
+    assert line.json["operator_leg"] == "connected"  # type: ignore[index]
+    assert line.json["identity"]["words"] == "Keyed again: Verified"  # type: ignore[index]
