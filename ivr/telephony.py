@@ -6,6 +6,7 @@ In the conference the desk holds and resumes the caller, mutes the operator, and
 supervisor's leg, through the Conference Participant API.
 """
 
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -377,8 +378,8 @@ class LocalTelephony:
 
     def call_back(self, to: str, answer_url: str, status_url: str) -> str:
         self._act("call_back", to)
-        self._legs += 1
-        sid = f"CB{self._legs:032d}"
+        # Unique as Twilio's are: the desk keeps a call-back's CallSid, across adapters too.
+        sid = "CA" + secrets.token_hex(16)
         self.ringing[to] = CallBack(sid, to, answer_url, status_url)
         return sid
 

@@ -16,7 +16,7 @@ from desk.records.models import Child
 from desk.staff.models import Role
 from tests.browser.conftest import assert_accessible, screenshot, sign_in_page
 from tests.children import child, load_children
-from tests.desk.conftest import Console, queued_call
+from tests.desk.conftest import Console, called_back, queued_call
 from tests.factories import make_practitioner, make_staff
 from tests.pages import sign_in, staff_code, submit
 
@@ -73,7 +73,8 @@ def a_flagged_call(app: Flask) -> None:
     console.take(
         queued_call(twilio, PRACTITIONER, caller="+447700900666", secret=PRACTITIONER_SECRET)
     )
-    console.post("identity", {"is_confirmed": "y", "is_called_back": "y"})
+    called_back(console, "+447700900555", PRACTITIONER_SECRET)
+    console.post("identity", {"is_confirmed": "y"})
     console.post("purpose", {"purpose": "other", "detail": INJECTION})
     console.search(family_name="Quenby", date_of_birth="2013-07-21")
     isla, _ = console.open_only_result()
