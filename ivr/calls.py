@@ -285,8 +285,14 @@ def leave_queue(sid: str, result: str, queue_seconds: int | None, now: datetime)
     call = find(sid)
     if call is None or call.left_queue_at is not None:
         return twiml.empty()
-    call.left_queue_at, call.queue_result = now, result
     data = {"result": result, "queue_seconds": queue_seconds}
+    if result == "leave" and call.is_callback_requested:
+        # Out of Twilio's queue, still in the desk's, in its place: the desk will call back.
+        record(
+            Event.CALL_LEFT_QUEUE, call_id=call.id, practitioner_id=call.practitioner_id, data=data
+        )
+        return twiml.render(flow.calling_you_back())
+    call.left_queue_at, call.queue_result = now, result
     if result in {"bridged", "redirected"}:
         record(
             Event.CALL_LEFT_QUEUE, call_id=call.id, practitioner_id=call.practitioner_id, data=data
@@ -324,7 +330,9 @@ def update_status(
     if status not in TERMINAL_STATUSES or call.ended_at is not None:
         return
     call.ended_at, call.duration_seconds = now, duration
-    if call.status not in FINISHED:
+    if call.status == CallStatus.QUEUED and call.is_callback_requested:
+        pass  # the caller hung up to be called back: the call keeps its place
+    elif call.status not in FINISHED:
         call.status = {
             CallStatus.QUEUED: CallStatus.ABANDONED,
             CallStatus.CONNECTED: CallStatus.COMPLETED,

@@ -124,6 +124,8 @@ class Stage(StrEnum):
     RECHECK_CHECK = "recheck_check"
     # Back in (or, for a call-back, into) the call's conference.
     REJOINED = "rejoined"
+    # Waiting in the queue, offered a call-back instead of holding.
+    QUEUED_OFFER = "queued_offer"
 
 
 ASKS = {
@@ -137,6 +139,7 @@ ASKS = {
     Stage.CALL_BACK_CODE: Field.CODE,
     Stage.RECHECK_PIN: Field.PIN,
     Stage.RECHECK_CODE: Field.CODE,
+    Stage.QUEUED_OFFER: Field.PRESS,
 }
 # The stages of the later checks, each followed by the next; their PIN is a PIN, never an
 # activation code, so the question does not offer one.
@@ -154,6 +157,13 @@ RECHECKING = {Stage.RECHECK_PIN, Stage.RECHECK_CODE}
 RETURNING = "Thank you. Returning you to the operator."
 KEY_AGAIN = "The operator has asked you to key your details again. Nobody at the desk hears them."
 CALL_BACK_GAVE_UP = "We did not receive your details. Goodbye."
+CALL_ME_BACK = (
+    "To be called back on your registered number when your turn comes, instead of holding, press 1."
+)
+CALLING_YOU_BACK = (
+    "Thank you. You keep your place in the queue: when your turn comes, the desk will call "
+    "you back on your registered number, and ask for your PIN and a fresh code. Goodbye."
+)
 CHOOSING = {Stage.ASK_NEW_PIN, Stage.CONFIRM_PIN, Stage.SETTING_PIN}
 AFTER = {
     Field.ID: Stage.ASK_PIN,
@@ -192,11 +202,13 @@ class Step:
     pause_seconds: int = 0
     # Join (or rejoin) the call's conference, after saying the lines.
     is_conferenced: bool = False
+    # Leave the queue (to be called back), keeping the call's place at the desk.
+    is_leaving_queue: bool = False
 
     @property
     def gathers(self) -> Field | None:
         """The credential asked for, when the step waits for keys."""
-        if self.is_hung_up or self.is_enqueued or self.is_conferenced:
+        if self.is_hung_up or self.is_enqueued or self.is_conferenced or self.is_leaving_queue:
             return None
         return self.state.asks
 
@@ -328,16 +340,31 @@ def chosen(state: State, is_same: bool) -> Step:
     return _again(again, NOT_THE_SAME)
 
 
-def waiting(position: int) -> Step:
-    """What a caller in the queue hears each time round."""
+def waiting(position: int, can_call_back: bool = False) -> Step:
+    """What a caller in the queue hears each time round; a caller on a registered number is
+    offered a call-back instead of holding (their keys end the pause)."""
     where = (
         "You are next in the queue."
         if position <= 1
         else f"You are number {position} in the queue."
     )
-    return Step(
-        State(Stage.QUEUED), (where, "An operator will be with you shortly."), pause_seconds=20
-    )
+    lines = (where, "An operator will be with you shortly.")
+    if can_call_back:
+        return Step(State(Stage.QUEUED_OFFER), (*lines, CALL_ME_BACK), pause_seconds=20)
+    return Step(State(Stage.QUEUED), lines, pause_seconds=20)
+
+
+def offered(digits: str) -> Step:
+    """A queued caller's answer to the call-back offer: 1 leaves the queue, keeping the place;
+    anything else (or nothing) goes on waiting."""
+    if digits == "1":
+        return Step(State(Stage.QUEUED), is_leaving_queue=True)
+    return Step(State(Stage.QUEUED))
+
+
+def calling_you_back() -> Step:
+    """What a caller who chose a call-back hears as they leave the queue."""
+    return Step(State(Stage.QUEUED), (CALLING_YOU_BACK,), is_hung_up=True)
 
 
 def requeued() -> Step:

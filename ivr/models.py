@@ -83,6 +83,9 @@ class Call(Model):
     operator_leg_status: Mapped[str | None] = mapped_column(String(16))
     operator_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_operator_muted: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # The caller chose, while queued, to be called back on their registered number: they
+    # hung up, and the call keeps its place in the queue (ivr/virtual_hold.py).
+    is_callback_requested: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     claimed_practitioner: Mapped[Practitioner | None] = relationship(
         foreign_keys=[claimed_practitioner_id]

@@ -10,14 +10,14 @@ The operator is shown a recheck's status alone: verified, not verified or locked
 from datetime import datetime
 
 from flask import current_app, url_for
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from desk.core.audit.events import Event
 from desk.core.audit.service import record
 from desk.core.extensions import db
 from ivr import calls, flow, twiml
 from ivr.flow import Field, Step
-from ivr.models import Call, CallStatus, Recheck, RecheckKind, RecheckStatus
+from ivr.models import RECHECK_OVER, Call, CallStatus, Recheck, RecheckKind, RecheckStatus
 from verification import checks
 from verification.checks import Outcome, Verdict
 
@@ -199,6 +199,38 @@ def fail(recheck: Recheck, reason: str, now: datetime) -> None:
         operator_id=recheck.operator_id,
         data={"kind": recheck.kind.value, "reason": reason},
     )
+    if recheck.kind == RecheckKind.CALL_BACK:
+        _give_up_if_tried_enough(call)
+
+
+def _give_up_if_tried_enough(call: Call) -> None:
+    """A queued callback whose call-backs have all failed, as many as DESK_CALLBACK_ATTEMPTS
+    allows, is recorded as abandoned: the operator wraps it up."""
+    if not call.is_callback_requested or call.status == CallStatus.ABANDONED:
+        return
+    tries = db.session.scalar(
+        select(func.count())
+        .select_from(Recheck)
+        .where(
+            Recheck.call_id == call.id,
+            Recheck.kind == RecheckKind.CALL_BACK,
+            Recheck.status.in_(RECHECK_OVER),
+        )
+    )
+    if (tries or 0) < current_app.config["DESK_CALLBACK_ATTEMPTS"]:
+        return
+    call.status = CallStatus.ABANDONED
+    record(
+        Event.CALL_ABANDONED,
+        call_id=call.id,
+        practitioner_id=call.practitioner_id,
+        data={"result": "callback_unanswered", "attempts": tries},
+    )
+
+
+def tries_left(call: Call) -> bool:
+    """Whether the desk may call a queued callback's practitioner back once more."""
+    return not (call.is_callback_requested and call.status == CallStatus.ABANDONED)
 
 
 def _replace_first_leg(recheck: Recheck, now: datetime) -> None:

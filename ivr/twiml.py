@@ -20,21 +20,29 @@ def render(step: Step, turn: int = 0, answer_url: str | None = None) -> str:
         ending: dict[str, object] = (
             {"num_digits": 1} if field == Field.PRESS else {"finish_on_key": "#"}
         )
+        # A step that pauses while it gathers (the queue's offer) waits its pause for a key,
+        # and without one goes on: the queue plays its wait URL again.
+        waiting: dict[str, object] = (
+            {"timeout": step.pause_seconds}
+            if step.pause_seconds
+            else {"timeout": GATHER_TIMEOUT, "action_on_empty_result": True}
+        )
         # Saying the prompts inside the Gather lets a practitioner who knows the menu key ahead.
         speaker = response.gather(
             input="dtmf",
             action=answer_url or url_for("ivr.answer", turn=turn),
             method="POST",
-            timeout=GATHER_TIMEOUT,
-            action_on_empty_result=True,
+            **waiting,
             **ending,
         )
     else:
         speaker = response
     for line in step.say:
         speaker.say(line, language=LANGUAGE)
-    if step.pause_seconds:
+    if step.pause_seconds and field is None:
         response.pause(length=step.pause_seconds)
+    if step.is_leaving_queue:
+        response.leave()
     if step.is_enqueued:
         response.enqueue(
             current_app.config["DESK_QUEUE_NAME"],

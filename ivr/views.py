@@ -5,7 +5,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from desk.core.extensions import csrf, db
 from desk.core.types import utcnow
-from ivr import calls, flow, line, rechecks, twiml
+from ivr import calls, flow, line, rechecks, twiml, virtual_hold
 from ivr.signature import twilio_only
 from ivr.telephony import TelephonyError, telephony
 from ivr.twiml import twiml_response
@@ -41,10 +41,22 @@ def answer() -> Response:
 @bp.post("/wait")
 @twilio_only
 def wait() -> Response:
-    calls.note_queue(request.form.get("CallSid", ""), request.form.get("QueueSid", ""))
-    db.session.commit()
+    form = request.form
     position = _int("QueuePosition") or 1
-    return twiml_response(twiml.render(flow.waiting(position)))
+    xml = virtual_hold.waiting(form.get("CallSid", ""), form.get("QueueSid", ""), position)
+    db.session.commit()
+    return twiml_response(xml)
+
+
+@bp.post("/call-me-back")
+@twilio_only
+def call_me_back() -> Response:
+    """A queued caller's key in answer to the call-back offer."""
+    xml = virtual_hold.call_me_back(
+        request.form.get("CallSid", ""), request.form.get("Digits", ""), utcnow()
+    )
+    db.session.commit()
+    return twiml_response(xml)
 
 
 @bp.post("/conference/caller")

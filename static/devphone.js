@@ -190,6 +190,10 @@
       early += key;
       return;
     }
+    if (call && call.mode === "queued" && call.gather) {
+      relay("keys", { digits: key, timed_out: false }); // the queue's offer: one key
+      return;
+    }
     if (!call || call.mode !== "gathering") return; // outside a Gather, Twilio ignores keys
     const gather = call.gather;
     if (key === gather.finish_on_key) {

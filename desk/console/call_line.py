@@ -21,7 +21,7 @@ from desk.core.extensions import db
 from desk.core.refusals import Refused
 from desk.staff.models import Staff
 from ivr import calls, line, rechecks
-from ivr.models import Call
+from ivr.models import Call, CallStatus, RecheckKind
 from ivr.telephony import Telephony, TelephonyError
 
 OPERATOR_LEG_WORDS = {
@@ -99,9 +99,20 @@ def listeners(call: Call) -> list[ListenIn]:
     )
 
 
+def is_calling_back(call: Call) -> bool:
+    """A queued callback the desk is still calling back: its first leg has gone, by design."""
+    return (
+        call.is_callback_requested
+        and call.status != CallStatus.ABANDONED
+        and rechecks.verified(call, RecheckKind.CALL_BACK) is None
+    )
+
+
 def caller_state(call: Call) -> tuple[str, str]:
     if rechecks.is_keying_aside(call):
         return "keying", "The caller is keying their code (you cannot hear it)"
+    if is_calling_back(call):
+        return "calling_back", "Calling the caller back on their registered number"
     if line.has_caller_hung_up(call):
         return "hung_up", "The caller has hung up"
     if call.caller_in_conference_at is None:

@@ -66,6 +66,25 @@ class Connection:
     caller: Caller
     refused: str | None = None  # the REST call Twilio refused, if one was
     operator_call_sid: str | None = None
+    call_back_sid: str | None = None  # a queued callback's: the leg ringing the practitioner
+
+
+@dataclass(frozen=True)
+class RingBack:
+    """A committed call-back's REST call: ring the registered number from the desk's."""
+
+    recheck_id: int
+    to: str
+    answer_url: str
+    status_url: str
+
+    def run(self, adapter: Telephony) -> str | None:
+        """The new leg's CallSid, or None if Twilio refused."""
+        try:
+            return adapter.call_back(self.to, self.answer_url, self.status_url)
+        except TelephonyError:
+            current_app.logger.warning("Twilio would not place a call-back")
+            return None
 
 
 @dataclass(frozen=True)
@@ -77,8 +96,13 @@ class Connect:
     leg: Leg
     operator_leg: str
     queue_url: str
+    # A queued callback: the caller hung up to be called back, so the operator is rung first,
+    # then the practitioner (ivr/virtual_hold.py).
+    ring: RingBack | None = None
 
     def run(self, adapter: Telephony) -> Connection:
+        if self.ring is not None:
+            return self._ring_both(adapter, self.ring)
         # The caller first: a caller who has gone is found before the operator's phone rings.
         try:
             adapter.connect_caller(self.leg)
@@ -103,6 +127,16 @@ class Connect:
             )
             return Connection(Caller.ALONE, "dial_operator")
         return Connection(Caller.REQUEUED, "dial_operator")
+
+    def _ring_both(self, adapter: Telephony, ring: RingBack) -> Connection:
+        try:
+            sid = adapter.dial_operator(self.leg, self.operator_leg)
+        except TelephonyError:
+            current_app.logger.warning("Twilio could not ring the operator for a callback")
+            return Connection(Caller.IN_QUEUE, "dial_operator")
+        leg = ring.run(adapter)
+        refused = None if leg else "call_back"
+        return Connection(Caller.WITH_OPERATOR, refused, operator_call_sid=sid, call_back_sid=leg)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from desk.console.handling import audit_call
 from desk.console.models import Handling
+from desk.console.phone import RingBack
 from desk.core.audit.events import Event
 from desk.core.extensions import db
 from desk.core.refusals import Refused
@@ -32,24 +33,6 @@ STATUS_WORDS = {
     RecheckStatus.LOCKED: "Locked",
 }
 NOT_PLACED = "The phone system could not place the call; try again."
-
-
-@dataclass(frozen=True)
-class RingBack:
-    """A committed call-back's REST call: ring the registered number from the desk's."""
-
-    recheck_id: int
-    to: str
-    answer_url: str
-    status_url: str
-
-    def run(self, adapter: Telephony) -> str | None:
-        """The new leg's CallSid, or None if Twilio refused."""
-        try:
-            return adapter.call_back(self.to, self.answer_url, self.status_url)
-        except TelephonyError:
-            current_app.logger.warning("Twilio would not place a call-back")
-            return None
 
 
 @dataclass(frozen=True)
@@ -79,19 +62,24 @@ def call_back(operator: Staff, handling: Handling, phone_id: int, now: datetime)
     """Begin the desk's call-back to one of the practitioner's registered numbers."""
     call = handling.call
     _refuse_if_under_way(call)
+    if not rechecks.tries_left(call):
+        raise Refused("The desk has called back as often as it may: wrap up the call.")
     phone = db.session.get(PractitionerPhone, phone_id)
     if phone is None or phone.practitioner_id != call.practitioner_id:
         raise Refused("Choose one of the practitioner's registered numbers.")
-    recheck = Recheck(
-        call=call, kind=RecheckKind.CALL_BACK, operator_id=operator.id, number=phone.number
-    )
+    return ring_back(operator, call, phone.number, now)
+
+
+def ring_back(operator: Staff, call: Call, number: str, now: datetime) -> RingBack:
+    """Save a call-back to `number` (a registered one) and return its REST call."""
+    recheck = Recheck(call=call, kind=RecheckKind.CALL_BACK, operator_id=operator.id, number=number)
     recheck.asked_at = now
     db.session.add(recheck)
     db.session.flush()
-    audit_call(Event.CALL_BACK_REQUESTED, operator, call, number=phone.number)
+    audit_call(Event.CALL_BACK_REQUESTED, operator, call, number=number)
     return RingBack(
         recheck_id=recheck.id,
-        to=phone.number,
+        to=number,
         answer_url=calls.public_url("ivr.recheck_start", recheck=recheck.public_id),
         status_url=calls.public_url("ivr.recheck_status", recheck=recheck.public_id),
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from desk.console import states
+from desk.console import rechecking, states
 from desk.console.handling import audit_call, claimed, open_handling, undo_claim
 from desk.console.models import Handling
 from desk.console.phone import Caller, Connect, Connection
@@ -58,12 +58,16 @@ def take_call(operator: Staff, public_id: str, now: datetime) -> Connect:
         # Where rows cannot be locked (SQLite), the unique call on handlings decides the race.
         raise Refused("That call has been taken by another operator.") from error
     audit_call(Event.CALL_TAKEN, operator, call, waited_seconds=_waited(call, now))
+    ring = None
+    if call.is_callback_requested and call.caller_number:
+        ring = rechecking.ring_back(operator, call, call.caller_number, now)
     return Connect(
         handling_id=handling.id,
         call_id=call.id,
         leg=calls.leg_for(call),
         operator_leg=target,
         queue_url=calls.public_url("ivr.requeue"),
+        ring=ring,
     )
 
 
@@ -106,8 +110,13 @@ def finish_take(
     handling.rest_calls_since = None
     if connection.caller is Caller.WITH_OPERATOR:
         handling.operator_call_sid = connection.operator_call_sid
+        if work.ring is not None:
+            # A queued callback: the operator is rung; the practitioner is being called back.
+            return rechecking.finish_call_back(work.ring, connection.call_back_sid, now)
         return None
     gone = connection.caller is Caller.GONE
+    if work.ring is not None:
+        rechecking.finish_call_back(work.ring, None, now)
     if connection.caller is not Caller.ALONE:
         undo_claim(handling, call, is_caller_gone=gone)
     audit_call(

@@ -140,6 +140,13 @@ SETTINGS = (
         "After this many minutes since the call was taken, no record opens until the caller "
         "has keyed their code again (a re-check counts for as long). 0: never asked.",
     ),
+    Setting(
+        "DESK_CALLBACK_ATTEMPTS",
+        3,
+        int,
+        "Call-backs to a queued caller who chose one (virtual hold) that may go unanswered or "
+        "unverified before the call is recorded as abandoned.",
+    ),
     # About 40 ms a verification on a 2-core server: dear for a guesser, cheap for a caller.
     Setting("DESK_SEARCHES_PER_CALL", 10, int, "Searches an operator may make in one call."),
     Setting(

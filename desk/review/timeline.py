@@ -381,6 +381,9 @@ DESCRIPTIONS: dict[str, Describe] = {
         "",
     ),
     Event.CALL_RECHECK_CHECKED: _rechecked,
+    Event.CALL_CALLBACK_REQUESTED: _fixed(
+        "queue", "Chose to be called back instead of holding, keeping their place"
+    ),
     Event.CALL_RECHECK_FAILED: lambda r, e, d: (
         "operator",
         f"{RECHECK_KINDS.get(str(d.get('kind')), 'Check')} did not go ahead",

@@ -1,4 +1,4 @@
-"""later checks of who is on a call: the desk's call-back, the keypad re-check
+"""later checks of who is on a call: the desk's call-back, the keypad re-check, the queued callback
 
 Revision ID: 0015
 Revises: 0014
@@ -19,6 +19,12 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("calls") as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "is_callback_requested", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
+        )
     op.create_table(
         "rechecks",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -44,3 +50,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table("rechecks")
+    with op.batch_alter_table("calls") as batch_op:
+        batch_op.drop_column("is_callback_requested")

@@ -27,6 +27,8 @@ class Event(StrEnum):
     CALL_RECHECK_REQUESTED = "call.recheck_requested"
     CALL_RECHECK_CHECKED = "call.recheck_checked"
     CALL_RECHECK_FAILED = "call.recheck_failed"
+    # A queued caller chose to be called back instead of holding (ivr/virtual_hold.py)
+    CALL_CALLBACK_REQUESTED = "call.callback_requested"
     # Keypad verification (ivr, verification)
     VERIFICATION_SUCCEEDED = "verification.succeeded"
     VERIFICATION_FAILED = "verification.failed"

@@ -86,6 +86,9 @@ class SimulatedCall:
         """The caller ended a Gather: keyed `digits` and the finish key, or let it time out."""
         self._touch()
         gather = self._gather
+        if self.mode is Mode.QUEUED and gather is not None and digits:
+            self._answer_offer(gather, digits)
+            return
         if self.mode is not Mode.GATHERING or gather is None:
             return
         self._gather, self.mode = None, Mode.LISTENING
@@ -240,6 +243,8 @@ class SimulatedCall:
                 verb = queue.verbs.popleft()
                 if verb.tag in {"Say", "Pause"}:
                     self._perform(verb)
+                elif verb.tag == "Gather":
+                    self._offer(verb)
                 elif verb.tag == "Hangup":
                     self._end("The desk hung up.")
                 else:
@@ -248,6 +253,31 @@ class SimulatedCall:
                 # Played to the end: Twilio asks again once the last words have been heard.
                 self._resume_at = max(self._resume_at, now + self._speaking, now + 1)
                 self._speaking = 0.0
+
+    def _offer(self, verb: ET.Element) -> None:
+        """A Gather in the queue's music (the call-back offer): its prompts are heard, and a key
+        may be pressed while it lasts; without one, the wait goes on."""
+        for prompt in verb:
+            if prompt.tag == "Say":
+                self._say(prompt)
+        self._gather = verb
+        self._resume_at = self.clock() + self._speaking + int(verb.get("timeout", "5"))
+        self._speaking = 0.0
+
+    def _answer_offer(self, gather: ET.Element, digits: str) -> None:
+        """A key pressed at the queue's offer: its action may take the caller out (<Leave>)."""
+        self._gather = None
+        self._event(f"You keyed {digits}.")
+        action = urljoin(self._url, gather.get("action") or self._url)
+        root = self._fetch(action, Digits=digits[:1])
+        if root is not None and root.find("Leave") is not None:
+            queue, self.queue = self.queue, None
+            if queue is not None and queue.action is not None:
+                waited = str(int(self.clock() - queue.entered_at))
+                self._event("You left the queue.")
+                self._follow(
+                    queue.action, QueueResult="leave", QueueSid=QUEUE_SID, QueueTime=waited
+                )
 
     def _wait_twiml(self, queue: Queued) -> ET.Element | None:
         assert queue.wait_url is not None

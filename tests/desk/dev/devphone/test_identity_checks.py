@@ -87,3 +87,25 @@ def test_the_caller_keys_a_fresh_code_aside_and_comes_back_to_the_operator(
     assert line.json["caller"] == "on_line"  # type: ignore[index]
     assert line.json["operator_leg"] == "connected"  # type: ignore[index]
     assert line.json["identity"]["words"] == "Keyed again: Verified"  # type: ignore[index]
+
+
+def test_a_queued_caller_chooses_a_call_back_hangs_up_and_is_rung_at_their_turn(
+    app: Flask, sam: str, devphone: DevPhone, console: Console
+) -> None:
+    devphone.dial(PHONE)
+    queued = devphone.verify(sam, SECRET)
+    assert queued["mode"] == "queued" and queued["gather"]["num_digits"] == 1
+    assert devphone.heard[-1] == flow.CALL_ME_BACK
+    left = devphone.relay("keys", {"digits": "1", "timed_out": False})
+    assert left["mode"] == "ended" and devphone.heard[-1] == flow.CALLING_YOU_BACK
+    assert stored_call(app, devphone.sid).status.value == "queued"  # its place kept
+
+    console.take(devphone)  # type: ignore[arg-type]  # a Console takes any call with a sid
+    registered = DevPhone(app.test_client())
+    answered = registered.send("/devphone/answer", {"number": PHONE})
+    assert answered.status_code == 201
+    registered.sid = answered.json["sid"]  # type: ignore[index]
+    registered.relay("keys", {"digits": "1", "timed_out": False})
+    registered.key(PIN)
+    joined = registered.key(fresh_code())
+    assert joined["mode"] == "connected" and joined["connected_to"] == "Olive Operator"

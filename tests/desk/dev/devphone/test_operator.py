@@ -78,7 +78,7 @@ def test_returning_the_call_sends_the_dev_phone_back_to_the_queue(
     back = queued.poll()
 
     assert back["mode"] == "queued"
-    assert flow.REQUEUED in queued.heard[-3:]
+    assert flow.REQUEUED in queued.heard[-4:]
     assert stored_call(app, queued.sid).status == CallStatus.QUEUED
     assert audit_kinds(app, queued.sid)[-1] == "call.requeued"
 
@@ -95,7 +95,13 @@ def test_when_the_operators_phone_cannot_be_rung_the_caller_is_back_in_the_queue
     back = queued.poll()
 
     assert back["mode"] == "queued"
-    assert queued.heard[-3] == flow.REQUEUED
+    # Back in the queue, and offered a call-back there again.
+    assert queued.heard[-4:] == [
+        flow.REQUEUED,
+        "You are next in the queue.",
+        "An operator will be with you shortly.",
+        flow.CALL_ME_BACK,
+    ]
     assert stored_call(app, queued.sid).status == CallStatus.QUEUED
 
 

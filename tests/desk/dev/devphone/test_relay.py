@@ -30,7 +30,7 @@ def test_a_call_goes_through_the_real_ivr_into_the_queue(
     queued = devphone.verify(sam, SECRET)
 
     assert queued["mode"] == "queued"
-    assert devphone.heard[-3:] == [THANKS, "You are next in the queue.", SHORTLY]
+    assert devphone.heard[-4:] == [THANKS, "You are next in the queue.", SHORTLY, flow.CALL_ME_BACK]
     assert audit_kinds(app, devphone.sid) == [
         "call.started",
         "verification.succeeded",
@@ -114,7 +114,7 @@ def test_the_wait_url_is_asked_again_while_the_caller_waits(
     devphone.poll()
     assert devphone.heard.count("You are next in the queue.") == 1  # still in its pause
 
-    clock.now += 30  # the 20 second pause, and the words before it
+    clock.now += 40  # the 20 seconds the offer waits for a key, and the words before it
     devphone.poll()
     assert devphone.heard.count("You are next in the queue.") == 2
 
