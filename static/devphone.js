@@ -94,7 +94,7 @@
 
   function afterwards() {
     if (pending > 0 || !call) return;
-    if (call.mode === "gathering") {
+    if (call.mode === "gathering" || (call.mode === "queued" && call.gather && early)) {
       const keys = early;
       early = "";
       for (const key of keys) press(key);

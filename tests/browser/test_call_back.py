@@ -134,3 +134,34 @@ def test_mid_call_the_operator_asks_for_a_fresh_code_and_sees_verified_without_t
     # The digits are nowhere the operator or the desk keeps anything.
     expect(operator.locator("body")).not_to_contain_text(code)
     assert stored_anywhere(live_app, code) == []
+
+
+def test_a_caller_chooses_a_call_back_hangs_up_and_is_rung_back_at_their_turn(
+    live_app: Flask, live_url: str, page: Page, operator_page: Page
+) -> None:
+    practitioner_id, secret = "45000003", "MZXW6YTBOIYTEMZUGU3DOOBZGAYTEMZU"
+    seed(live_app, practitioner_id, secret, "cb-cleo", "+447700945003")
+    phone, operator = page, operator_page
+    queued(phone, live_url, REGISTERED, practitioner_id, secret)
+    transcript = phone.locator("#transcript")
+    expect(transcript).to_contain_text("instead of holding, press 1", timeout=8000)
+    phone.keyboard.type("1")
+    expect(transcript).to_contain_text("You keep your place in the queue", timeout=8000)
+    expect(phone.get_by_role("status")).to_have_text(re.compile("Call ended"), timeout=8000)
+
+    take(operator, live_url, "cb-cleo", secret)
+    expect(operator.locator("#line-caller")).to_have_text(
+        "Calling the caller back on their registered number", timeout=8000
+    )
+    answer = phone.get_by_role("button", name="Answer the desk's call")
+    expect(answer).to_be_visible(timeout=8000)
+    answer.click()
+    expect(transcript).to_contain_text("calling back for Ravi Callback")
+    phone.keyboard.type("1")
+    expect(transcript).to_contain_text("Please key your PIN, followed by the hash key.")
+    key(phone, PIN)
+    expect(transcript).to_contain_text("Please key the 6 digit code")
+    key(phone, fresh_code(secret))
+    expect(phone.get_by_role("status")).to_have_text("Connected to Cora Operator", timeout=8000)
+    expect(operator.locator("#line-identity")).to_have_text("Call-back: Verified", timeout=8000)
+    screenshot(phone, "queued-callback-connected")
