@@ -126,8 +126,12 @@ def answer(public_id: str, sid: str, turn: int | None, digits: str, now: datetim
     recheck = find(public_id)
     if recheck is None or not sid or sid != _leg_of(recheck):
         return twiml.render(flow.unavailable())
+    if not recheck.turn:
+        return twiml.render(flow.unavailable())  # nothing was asked yet: not a real answer
     if turn != recheck.turn or recheck.flow_state.asks is None:
         return recheck.last_twiml
+    if recheck.is_over:
+        return _after_the_end(recheck)  # ended meanwhile (the call wrapped up)
     call = recheck.call
     step = flow.answer(recheck.flow_state, digits)
     if step.accepted == Field.PIN:
@@ -261,7 +265,7 @@ def replaced_leg(public_id: str) -> str | None:
     return recheck.replaced_sid if recheck is not None else None
 
 
-def leg_status(public_id: str, sid: str, status: str, now: datetime) -> None:
+def leg_status(public_id: str, sid: str, status: str, duration: int | None, now: datetime) -> None:
     """The call-back leg's call progress: unanswered or gone before it was verified, the
     recheck is not verified; once it is the caller's, its end is the call's."""
     recheck = find(public_id)
@@ -272,7 +276,7 @@ def leg_status(public_id: str, sid: str, status: str, now: datetime) -> None:
     if recheck.status in UNDER_WAY:
         fail(recheck, "not_answered" if status != "completed" else "hung_up", now)
     elif recheck.status == RecheckStatus.VERIFIED and recheck.call.sid == sid:
-        calls.update_status(sid, status, None, None, now)
+        calls.update_status(sid, status, duration, None, now)
 
 
 def update_status(

@@ -174,7 +174,9 @@ def _hang_up_first_leg(call_sid: str) -> None:
 @twilio_only
 def recheck_status(recheck: str) -> Response:
     form = request.form
-    rechecks.leg_status(recheck, form.get("CallSid", ""), form.get("CallStatus", ""), utcnow())
+    rechecks.leg_status(
+        recheck, form.get("CallSid", ""), form.get("CallStatus", ""), _int("CallDuration"), utcnow()
+    )
     db.session.commit()
     return twiml_response(twiml.empty())
 

@@ -103,7 +103,8 @@ def test_the_first_caller_may_hang_up_and_the_call_goes_on_when_called_back(
     # When the called-back practitioner hangs up, the call is over.
     ringing_status = f"/ivr/recheck/{recheck_id(app)}/status"
     twilio.post(ringing_status, leg.params(CallStatus="completed", CallDuration="95"))
-    assert stored_call(app, leg.sid).ended_at is not None
+    ended = stored_call(app, leg.sid)
+    assert ended.ended_at is not None and ended.duration_seconds == 95
 
 
 def recheck_id(app: Flask) -> str:
@@ -216,3 +217,36 @@ def test_a_webhook_from_another_leg_cannot_key_for_the_call_back(
         recheck = rechecks.find(recheck_id(app))
         assert recheck is not None and recheck.status == RecheckStatus.KEYING
         assert recheck.turn == 1
+
+
+def test_a_call_back_still_keying_when_the_call_is_wrapped_up_goes_no_further(
+    app: Flask, sam: str, twilio: Twilio, console: Console, phones: LocalTelephony
+) -> None:
+    taken_from_elsewhere(twilio, sam, console)
+    leg = press_call_back(console)
+    leg.key("1")
+    console.wrap_up()
+    leg.key(PIN)
+    assert leg.is_hung_up
+    with app.app_context():
+        from ivr import rechecks
+
+        recheck = rechecks.find(recheck_id(app))
+        assert recheck is not None and recheck.status == RecheckStatus.NOT_VERIFIED
+    [failed] = audit_data(app, "call.recheck_failed")
+    assert failed == {"kind": "call_back", "reason": "wrapped_up"}
+
+
+def test_an_answer_before_the_call_back_was_answered_is_not_taken(
+    app: Flask, sam: str, twilio: Twilio, console: Console, phones: LocalTelephony
+) -> None:
+    taken_from_elsewhere(twilio, sam, console)
+    choice = registered_choice(console.client.get(console.page).text, PHONE)
+    console.post("call-back", {"phone": choice})
+    ringing = phones.take_ringing(PHONE)
+    assert ringing is not None
+    early = twilio.call(PHONE)
+    early.sid = ringing.sid
+    answer = f"/ivr/recheck/{recheck_id(app)}/answer?turn=0"
+    assert early.follow(twilio.post(answer, early.params(Digits="1"))).find("Hangup") is not None
+    assert audit_data(app, "call.recheck_checked") == []
