@@ -67,7 +67,8 @@ def test_a_caller_who_chooses_a_call_back_keeps_their_place_and_is_rung_back(
     assert choose_call_back(twilio, phone) == [flow.CALLING_YOU_BACK]
     call = stored_call(app, phone.sid)
     assert call.status == CallStatus.QUEUED and call.is_callback_requested
-    assert "Sam Field" in console.client.get("/console/queue/rows").text  # still in the queue
+    rows = console.client.get("/console/queue/rows").text
+    assert "Sam Field" in rows and "Hung up to be called back" in rows  # still in the queue
     assert audit_data(app, "call.callback_requested") == [{}]
 
     console.take(phone)
