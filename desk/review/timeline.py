@@ -327,7 +327,11 @@ DESCRIPTIONS: dict[str, Describe] = {
     Event.PRACTITIONER_ACTIVATED: _fixed("ivr", "Practitioner chose their PIN by keypad", "ok"),
     Event.CALL_QUEUED: _fixed("queue", "Joined the queue"),
     Event.CALL_LEFT_QUEUE: _left_queue,
-    Event.CALL_ABANDONED: _fixed("queue", "Hung up while waiting", "warn"),
+    Event.CALL_ABANDONED: lambda r, e, d: (
+        ("queue", f"Not reached by call-back ({d.get('attempts')} attempts)", "", "warn")
+        if d.get("result") == "callback_unanswered"
+        else ("queue", "Hung up while waiting", "", "warn")
+    ),
     Event.CALL_TAKEN: _taken,
     Event.CALL_TAKE_FAILED: _fixed("operator", "An operator could not be connected", "warn"),
     Event.CALL_OPERATOR_LEG: lambda r, e, d: (
