@@ -134,7 +134,7 @@ def assess(app: Flask) -> str:
     """Run the scheduled job that works out wrapped-up calls' flags, as cron would; its output."""
     result = app.test_cli_runner().invoke(args=["review", "assess"])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 def take_and_finish(
