@@ -6,8 +6,9 @@ made-up ones, and printing them is the point.
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, select, true
 
+from desk.core.authorities import label
 from desk.core.extensions import db
 from desk.records.models import Child, Contact, latest_adult_birth_date, today_in_england
 from desk.records.names import first_given_name
@@ -50,39 +51,38 @@ def samples() -> list[Sample]:
     plain = rochdale & ~Child.is_shielded & ~_has_sensitive_service()
     found: list[Sample] = []
     if child := _first(plain):
-        found.append(
-            Sample(
-                "ContactPoint number",
-                f"{child.contactpoint_id} ({child.given_names} {child.family_name})",
-            )
-        )
+        name = f"{child.given_names} {child.family_name}"
+        found.append(Sample("ContactPoint number", f"{child.contactpoint_id} ({name})"))
     if child := _first(plain, skip=1):
         found.append(Sample("Family name and date of birth", f"{child.family_name}, {_day(child)}"))
-    if (child := _first(plain, Child.postcode.is_not(None), skip=2)) is not None:
+    if child := _first(plain, Child.postcode.is_not(None), skip=2):
+        given = first_given_name(child.given_names)
         found.append(
             Sample(
                 "Family name, given name and postcode",
-                f"{child.family_name}, {first_given_name(child.given_names)}, {child.postcode}",
+                f"{child.family_name}, {given}, {child.postcode}",
             )
         )
-    if child := _first(rochdale, Child.is_shielded):
+    # The seed's shielded children may all be another town's: any shows the shielded view.
+    if child := _first(rochdale & Child.is_shielded) or _first(true() & Child.is_shielded):
         found.append(
             Sample(
-                "A shielded child (brokered contact only)",
-                f"{child.family_name}, {_day(child)}; ContactPoint number {child.contactpoint_id}",
+                f"A shielded child of {label(child.local_authority)}",
+                f"{child.family_name}, {_day(child)}",
             )
         )
     if child := _first(rochdale, ~Child.is_shielded, _has_sensitive_service()):
         found.append(
             Sample(
-                "A child with a sensitive service (brokered contact)",
+                "A child with a sensitive service, for brokered contact to Rochdale's officers",
                 f"{child.family_name}, {_day(child)}",
             )
         )
     if child := _first(plain, skip=3):
         found.append(
             Sample(
-                "A child for an officer to shield", f"ContactPoint number {child.contactpoint_id}"
+                "A child for a Rochdale officer to shield",
+                f"ContactPoint number {child.contactpoint_id}",
             )
         )
     return found
