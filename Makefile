@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 DEV = DESK_ENV=development
+# The demo's port: `make demo PORT=5001` when 5000 is taken.
+PORT ?= 5000
 
-.PHONY: demo test lint install chromium nginx vendor
+.PHONY: demo screenshots test lint install chromium nginx vendor
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,11 +16,16 @@ $(BIN)/flask: pyproject.toml
 
 install: $(BIN)/flask
 
-## Set up the desk on SQLite with demo data, and serve it on http://127.0.0.1:5000
+## Set up the desk on SQLite with demo data, and serve it on http://127.0.0.1:$(PORT)
 demo: install
 	$(DEV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV) $(BIN)/flask --app wsgi demo
-	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	@echo "The desk: http://127.0.0.1:$(PORT)/sign-in, the dev phone: http://127.0.0.1:$(PORT)/devphone"
+	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+
+## The README's screenshots, taken from the tour on a throwaway demo desk (Debian's Chromium)
+screenshots: install chromium
+	$(BIN)/python tools/screenshots.py
 
 ## Lint, type-check and run the whole test suite against PostgreSQL (and Chromium)
 test: install lint chromium nginx

@@ -21,8 +21,9 @@ class _TokenFinder(HTMLParser):
 
 
 def csrf_token(client: FlaskClient, page: str) -> str:
-    """The CSRF token a form on `page` carries, as a browser would get it."""
-    response = client.get(page)
+    """The CSRF token a form on `page` carries, as a browser would get it (redirects followed:
+    the front page sends the signed-in on to their work)."""
+    response = client.get(page, follow_redirects=True)
     assert response.status_code == 200, (page, response.status_code)
     return token_in(response.text)
 
@@ -61,5 +62,5 @@ def sign_in(
 
 
 def sign_out(client: FlaskClient) -> TestResponse:
-    """Press the Sign out button at the top of the front page."""
+    """Press the Sign out button at the top of the page the front page leads to."""
     return submit(client, "/", {}, action="/sign-out")

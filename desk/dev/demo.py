@@ -1,4 +1,5 @@
-"""`flask demo`: seed a development desk with demo data, and read demo token codes."""
+"""`flask demo`: seed a development desk with demo data, read demo token codes, and list
+children to search for."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,7 @@ from desk.core.audit.service import record
 from desk.core.authorities import authority_name
 from desk.core.credentials import totp
 from desk.core.extensions import db
+from desk.dev.samples import samples
 from desk.dev.simulator import Twilio
 from desk.records.cli import generate_command
 from desk.staff import accounts
@@ -105,6 +107,14 @@ DEMO_STAFF = (
 )
 DEMO_CHILDREN = 300
 DEMO_SEED = 2026
+# Every demo command as a newcomer types it, from the top of a fresh clone that `make demo` has
+# set up: the one way the README, the seed's output and the dev phone print it.
+DEMO_COMMAND = "DESK_ENV=development .venv/bin/flask --app wsgi demo"
+
+
+def demo_command(arguments: str) -> str:
+    """A demo command exactly as it runs from the top of a clone, e.g. `code 40000001`."""
+    return f"{DEMO_COMMAND} {arguments}"
 
 
 def _require_development() -> None:
@@ -162,9 +172,11 @@ def seed() -> None:
         generate_command, count=DEMO_CHILDREN, seed=DEMO_SEED, out=None
     )
     click.echo(
-        "Current codes: flask --app wsgi demo code 40000001 "
-        "(or: operator, supervisor, admin, officer, officer2, manager)"
+        f"A token's or authenticator's current code: {demo_command('code 40000001')} "
+        "(or operator, supervisor, admin, officer, officer2, manager in place of 40000001); "
+        "each code signs in once."
     )
+    click.echo(f"Children to search for: {demo_command('children')}")
 
 
 @demo_cli.command("code")
@@ -181,6 +193,17 @@ def code(who: str) -> None:
     except LookupError as error:
         raise click.UsageError(str(error)) from error
     click.echo(pyotp.TOTP(totp.unseal(sealed)).now())
+
+
+@demo_cli.command("children")
+def children() -> None:
+    """Print sample search criteria from the demo's synthetic children."""
+    _require_development()
+    found = samples()
+    if not found:
+        raise click.UsageError(f"no demo children yet: seed them with {DEMO_COMMAND}")
+    for sample in found:
+        click.echo(f"{sample.what}: {sample.criteria}")
 
 
 @demo_cli.command("call")

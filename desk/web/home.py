@@ -1,17 +1,33 @@
 """The desk's front page, and what a load balancer and a monitor poll (health, metrics)."""
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from desk.core import metrics
 from desk.core.extensions import db
 from desk.core.types import utcnow
+from desk.staff.models import Role
 from desk.web import readiness, scrape
 
 bp = Blueprint("home", __name__)
 
+# Where each role's work is: signing in lands there (by way of the front page), and so does the
+# desk's name in the header.
+LANDING_PAGES = {
+    Role.OPERATOR: "console.queue",
+    Role.SUPERVISOR: "review.calls",
+    Role.LA_OFFICER: "authority.workbench",
+    Role.MANAGER: "manager.report",
+    Role.ADMIN: "admin.index",
+}
+
 
 @bp.get("/")
-def index() -> str:
+def index() -> str | BaseResponse:
+    """The signed-in go to their role's work; anyone else reads what the desk is."""
+    if current_user.is_authenticated:
+        return redirect(url_for(LANDING_PAGES[current_user.role]))
     return render_template("home/index.html")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from desk.dev.demo import DEMO_PRACTITIONERS
+from desk.dev.demo import DEMO_PRACTITIONERS, demo_command
 from desk.dev.devphone.carrier import SimulatedCall
 from desk.dev.devphone.switchboard import switchboard
 from desk.staff.sessions import background
@@ -51,6 +51,7 @@ def phone() -> str:
     return render_template(
         "devphone/phone.html",
         demo=DEMO_PRACTITIONERS[0],
+        code_command=demo_command(f"code {DEMO_PRACTITIONERS[0].practitioner_id}"),
         another=another_number(),
         messages=_messages(),
     )

@@ -174,4 +174,4 @@ def test_operators_do_not_see_the_review_links(app: Flask, client: FlaskClient) 
     with app.app_context():
         make_staff(username="olive", role=Role.OPERATOR)
     sign_in(client, username="olive")
-    assert "/review/" not in client.get("/").text
+    assert "/review/" not in client.get("/", follow_redirects=True).text

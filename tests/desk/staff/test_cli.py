@@ -75,7 +75,7 @@ def test_a_staff_member_added_on_the_command_line_can_sign_in(app: Flask) -> Non
     client = app.test_client()
     response = sign_in(client, code=pyotp.TOTP(secret.group(1)).now())
     assert response.status_code == 302
-    assert "Olive Operator" in client.get("/").text
+    assert "Olive Operator" in client.get("/", follow_redirects=True).text
 
 
 def test_add_refuses_bad_input_with_a_clear_message_and_stores_nothing(app: Flask) -> None:
@@ -132,7 +132,7 @@ def test_unlock_lifts_the_lock_and_is_audited(app: Flask) -> None:
     assert not olive.is_locked and olive.failed_attempts == 0
     assert [e.kind for e in audit_events(app)][-1] == "staff.unlocked"
     assert sign_in(client).status_code == 302  # the right details work again
-    assert "Olive Operator" in client.get("/").text
+    assert "Olive Operator" in client.get("/", follow_redirects=True).text
 
 
 def test_managing_an_unknown_username_says_so(app: Flask) -> None:

@@ -18,7 +18,7 @@ LIMIT_MESSAGE = "Your session ended after 12 hours; please sign in again."
 
 
 def is_signed_in(client: FlaskClient) -> bool:
-    response = client.get("/")
+    response = client.get("/", follow_redirects=True)
     return response.status_code == 200 and "Olive Operator" in response.text
 
 
@@ -64,7 +64,11 @@ def test_a_form_sent_after_the_session_ended_goes_to_sign_in_without_acting(
 ) -> None:
     with time_machine.travel(START, tick=False) as traveller:
         sign_in(client)
-        token = client.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+        token = (
+            client.get("/", follow_redirects=True)
+            .text.split('name="csrf_token" value="')[1]
+            .split('"')[0]
+        )
         traveller.shift(timedelta(minutes=31))
         response = client.post("/sign-out", data={"csrf_token": token})
         assert response.status_code == 302 and response.location == "/sign-in"

@@ -25,7 +25,7 @@ NOT_RECOGNISED = "Those details were not recognised."
 
 
 def is_signed_in_as(client: FlaskClient, name: str) -> bool:
-    page = client.get("/").text
+    page = client.get("/", follow_redirects=True).text
     return name in page and "Sign out" in page
 
 
@@ -47,7 +47,7 @@ def test_the_right_details_sign_in_and_the_header_shows_who(
     response = sign_in(client)
     assert response.status_code == 302
     assert response.location == "/"
-    page = client.get("/").text
+    page = client.get("/", follow_redirects=True).text
     assert "Olive Operator" in page and ">Operator<" in page
     assert 'action="/sign-out"' in page and "Sign out" in page
     assert stored_staff(app, "olive").last_signed_in_at is not None

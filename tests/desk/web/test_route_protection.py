@@ -24,7 +24,8 @@ from tests.stored import row_counts
 # Open to anyone, each for its reason; every other endpoint must name the roles it lets in.
 PUBLIC_ENDPOINTS = {
     "static": "The stylesheet and scripts every page loads, the sign-in page's included.",
-    "home.index": "The front page: says what the desk is and links to sign in; shows no data.",
+    "home.index": "The front page: says what the desk is and links to sign in; shows no data "
+    "(and sends the signed-in on to their work).",
     "home.health": "The load balancer's liveness check: says only that the process answers.",
     "home.ready": "The readiness check: each part's state, no secret and nobody's details.",
     "home.prometheus": "Prometheus' scrape: counts with no identifier, and answered only to "
@@ -172,7 +173,9 @@ def test_every_form_post_without_its_csrf_token_is_refused(
         assert "This form has expired or was not sent from the desk" in response.text
     assert row_counts(app) == before
     if sender is not None:
-        assert "Sign out" in client.get("/").text, "the refused post signed them out"
+        assert "Sign out" in client.get("/", follow_redirects=True).text, (
+            "the refused post signed them out"
+        )
 
 
 @pytest.mark.parametrize("route", STAFF_PAGES, ids=route_id)
