@@ -9,6 +9,7 @@ imports the ORM: the importer's worker processes import this module alone.
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -80,6 +81,17 @@ class _ChildLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 FIELDS = frozenset(_ChildLine.__struct_fields__)
 CONTACT_FIELDS = frozenset(_ContactLine.__struct_fields__)
 _DECODER = msgspec.json.Decoder(_ChildLine)
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line of the file that cannot be imported, and why."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
 
 
 class ContactEntry(msgspec.Struct, frozen=True, gc=False):
