@@ -22,9 +22,9 @@ from desk.core.audit.service import record
 from desk.core.extensions import db
 from desk.core.types import utcnow
 from desk.records import staging
-from desk.records.models import today_in_england
-from desk.records.parse import ChildEntry, parse_line
-from desk.records.staging import BadLine
+from desk.records.parse import BadLine, ChildEntry, parse_line
+from desk.records.rows import StagedChunk, stage_lines
+from desk.records.values import today_in_england
 
 # Children staged per round trip: big enough to be quick, small enough to keep memory flat.
 CHUNK = 5000
@@ -68,10 +68,16 @@ def import_file(
     if workers is None:
         is_big = path.stat().st_size >= PARALLEL_FROM_BYTES
         workers = (os.cpu_count() or 1) if is_big else 0
+    # Workers hand back COPY text, which only PostgreSQL takes (SQLite is for the demo).
+    if db.session.connection().dialect.name != "postgresql":
+        workers = 0
+    rng = rng or random.SystemRandom()
     with path.open("rb") as lines:
         read = _reporting(lines, progress)
-        entries = parse_in_workers(read, workers) if workers > 0 else parse_lines(read)
-        return import_entries(entries, by=by, rng=rng, phase=phase)
+        if workers > 0:
+            staged = stage_in_workers(read, workers, rng)
+            return _import(staged, by=by, rng=rng, phase=phase)
+        return import_entries(parse_lines(read), by=by, rng=rng, phase=phase)
 
 
 def parse_lines(
@@ -87,32 +93,30 @@ def parse_lines(
             yield BadLine(number, str(error))
 
 
-def parse_in_workers(
-    lines: Iterable[bytes], workers: int, today: date | None = None
-) -> Iterator[ChildEntry | BadLine]:
-    """What parse_lines yields, in the same order, parsed by `workers` processes.
+def stage_in_workers(
+    lines: Iterable[bytes], workers: int, rng: random.Random, today: date | None = None
+) -> Iterator[StagedChunk]:
+    """The file's lines as staging rows in COPY text, chunk by chunk in file order, made by
+    `workers` processes (desk.records.rows.stage_lines).
 
     At most AHEAD_PER_WORKER chunks a worker are in flight: the file is read no faster than
     what comes back is taken (bounded back-pressure), so memory stays flat however big it is.
     """
     today = today or today_in_england()
-    # Spawned, not forked: a worker needs nothing of this process's (its connections least).
+    # Spawned, not forked: a worker needs nothing of this process's (its connections least),
+    # and imports only the parser and the row builders, not the ORM.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        pending: deque[Future[list[ChildEntry | BadLine]]] = deque()
+        pending: deque[Future[StagedChunk]] = deque()
         it = iter(lines)
         first = 1
         while chunk := list(islice(it, CHUNK)):
-            pending.append(pool.submit(_parse_chunk, chunk, today, first))
+            pending.append(pool.submit(stage_lines, chunk, first, today, rng.getrandbits(64)))
             first += len(chunk)
             if len(pending) >= AHEAD_PER_WORKER * workers:
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
         while pending:
-            yield from pending.popleft().result()
-
-
-def _parse_chunk(chunk: list[bytes], today: date, first: int) -> list[ChildEntry | BadLine]:
-    return list(parse_lines(chunk, today, first))
+            yield pending.popleft().result()
 
 
 def import_entries(
@@ -126,12 +130,21 @@ def import_entries(
 
     Flushed, not committed. With any bad line the index is left exactly as it was.
     """
-    rng = rng or random.SystemRandom()
+    return _import(_chunks(entries), by=by, rng=rng or random.SystemRandom(), phase=phase)
+
+
+def _import(
+    chunks: Iterable[list[ChildEntry | BadLine] | StagedChunk],
+    *,
+    by: str,
+    rng: random.Random,
+    phase: Callable[[str], None],
+) -> ImportSummary:
     # Beginning the savepoint flushes the session: staged rows are checked against the index
     # as the caller's own session sees it.
     savepoint = db.session.begin_nested()
     try:
-        summary = _stage_and_merge(entries, rng, phase)
+        summary = _stage_and_merge(chunks, rng, phase)
     except BaseException:
         savepoint.rollback()
         raise
@@ -148,12 +161,19 @@ def import_entries(
 
 
 def _stage_and_merge(
-    entries: Iterable[ChildEntry | BadLine], rng: random.Random, phase: Callable[[str], None]
+    chunks: Iterable[list[ChildEntry | BadLine] | StagedChunk],
+    rng: random.Random,
+    phase: Callable[[str], None],
 ) -> ImportSummary:
     with staging.staging(db.session.connection()) as stage:
         bad: list[BadLine] = []
         bad_count = 0
-        for chunk in _chunks(entries):
+        for chunk in chunks:
+            if isinstance(chunk, StagedChunk):
+                stage.add_copied(chunk)
+                bad_count += len(chunk.bad)
+                bad += chunk.bad[: MAX_REPORTED - len(bad)]
+                continue
             good: list[ChildEntry] = []
             for entry in chunk:
                 if isinstance(entry, ChildEntry):

@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, orm, text
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -13,42 +12,19 @@ from sqlalchemy.sql.elements import ColumnElement
 from desk.core.extensions import Model
 from desk.core.types import UTCDateTime, enum_column, utcnow
 
+# Re-exported: the values are defined apart from the ORM, for the importer's workers.
+from desk.records.values import ENGLAND as ENGLAND
+from desk.records.values import ContactKind as ContactKind
+from desk.records.values import Gender as Gender
+from desk.records.values import SensitiveBasis as SensitiveBasis
+from desk.records.values import today_in_england as today_in_england
+
 ARCHIVE_AGE = 18
-# Children come of age at midnight in England, whatever the server's clock says.
-ENGLAND = ZoneInfo("Europe/London")
-
-
-class Gender(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-    UNKNOWN = "unknown"
-
-
-class ContactKind(StrEnum):
-    PARENT = "parent"
-    CARER = "carer"
-    SCHOOL = "school"
-    GP = "gp"
-    LEAD_PROFESSIONAL = "lead_professional"
-    SERVICE = "service"
-
-
-class SensitiveBasis(StrEnum):
-    """Why a sensitive service is on the record at all (ContactPoint Regulations, reg. 6)."""
-
-    CONSENT = "consent"
-    IN_NEED = "in_need"
 
 
 def _enum(enum: type[StrEnum]) -> Enum:
     # Stored as its value in a VARCHAR, so adding a member needs no ALTER TYPE.
     return enum_column(enum, length=24)
-
-
-def today_in_england() -> date:
-    """Today's date in England, where the index's birthdays fall."""
-    return datetime.now(ENGLAND).date()
 
 
 def latest_adult_birth_date(today: date) -> date:

@@ -1,66 +1,14 @@
-"""The staging tables of an import, and the one place an import entry is turned into rows.
+"""The staging tables of an import, shaped by the rows desk.records.rows makes.
 
 Each table is temporary and shaped like the index's own (values the index maps, as plain
-text), with the line of the file each row came from. The search keys are made here too, so a
-child is found the same way whatever loaded them.
+text), with the line of the file each row came from.
 """
-
-import json
-from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from desk.records import postcodes
 from desk.records.models import Child, ChildName, Contact
-from desk.records.names import alternate_key, first_given_name, name_key, phonetic_key
-from desk.records.parse import ChildEntry
-
-# The columns an import sets, staged under the same names and merged as they are.
-CHILD_COLUMNS = (
-    "source",
-    "source_id",
-    "given_names",
-    "family_name",
-    "given_key",
-    "given_phonetic",
-    "family_key",
-    "family_phonetic",
-    "gender",
-    "date_of_birth",
-    "address_lines",
-    "town",
-    "postcode",
-    "postcode_compact",
-    "is_shielded",
-    "has_caf",
-    "caf_lead_name",
-    "caf_lead_organisation",
-    "caf_lead_phone",
-    "local_authority",
-)
-# A name row carries what the searches pair it with, copied from its child.
-NAME_COLUMNS = (
-    "family_name",
-    "family_key",
-    "family_phonetic",
-    "family_phonetic_alt",
-    "is_former",
-    "given_phonetic",
-    "given_phonetic_alt",
-    "date_of_birth",
-    "postcode_compact",
-)
-CONTACT_COLUMNS = (
-    "kind",
-    "name",
-    "organisation",
-    "relationship",
-    "phone",
-    "service_type",
-    "is_sensitive",
-    "basis",
-)
+from desk.records.rows import CHILD_COLUMNS, CONTACT_COLUMNS, NAME_COLUMNS
 
 
 def _staged(table: sa.Table, name: str) -> sa.Column[object]:
@@ -115,83 +63,3 @@ ids = sa.Table(
     sa.Column("child_id", sa.Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )
-
-
-# Where child_row puts the values a name row copies: after line, the two numbers, and columns.
-GIVEN_PHONETIC = 3 + CHILD_COLUMNS.index("given_phonetic")
-POSTCODE_COMPACT = 3 + CHILD_COLUMNS.index("postcode_compact")
-
-
-def child_row(entry: ChildEntry, drawn: str | None) -> tuple[object, ...]:
-    """A child's staged row: its line, the numbers given and drawn, then CHILD_COLUMNS."""
-    given = first_given_name(entry.given_names)
-    caf = entry.has_caf  # a lead contact means nothing without a CAF
-    return (
-        entry.line,
-        entry.contactpoint_id,
-        drawn,
-        entry.source,
-        entry.source_id,
-        entry.given_names,
-        entry.family_name,
-        name_key(given),
-        phonetic_key(given),
-        name_key(entry.family_name),
-        phonetic_key(entry.family_name),
-        entry.gender.value,
-        entry.date_of_birth,
-        json.dumps(list(entry.address_lines), ensure_ascii=False),
-        entry.town,
-        entry.postcode,
-        postcodes.compact(entry.postcode) if entry.postcode else None,
-        entry.is_shielded,
-        entry.has_caf,
-        entry.caf_lead_name if caf else None,
-        entry.caf_lead_organisation if caf else None,
-        entry.caf_lead_phone if caf else None,
-        entry.local_authority,
-    )
-
-
-def name_rows(entry: ChildEntry, child: tuple[object, ...]) -> Iterator[tuple[object, ...]]:
-    """The family names a child is found by: the current one, then former ones not the same."""
-    given = first_given_name(entry.given_names)
-    paired = (
-        child[GIVEN_PHONETIC],
-        alternate_key(given),
-        entry.date_of_birth,
-        child[POSTCODE_COMPACT],
-    )
-    seen: set[str] = set()
-    family_names = ((entry.family_name, False), *((n, True) for n in entry.former_family_names))
-    for position, (family_name, is_former) in enumerate(family_names):
-        key = name_key(family_name)
-        if key not in seen:
-            seen.add(key)
-            yield (
-                entry.line,
-                position,
-                family_name,
-                key,
-                phonetic_key(family_name),
-                alternate_key(family_name),
-                is_former,
-                *paired,
-            )
-
-
-def contact_rows(entry: ChildEntry) -> Iterator[tuple[object, ...]]:
-    """A child's staged contacts, in the order the file gave them."""
-    for position, contact in enumerate(entry.contacts):
-        yield (
-            entry.line,
-            position,
-            contact.kind.value,
-            contact.name,
-            contact.organisation,
-            contact.relationship,
-            contact.phone,
-            contact.service_type,
-            contact.is_sensitive,
-            contact.basis.value if contact.basis else None,
-        )

@@ -13,14 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 import sqlalchemy as sa
 
 from desk.records import clashes, contactpoint, staged
-from desk.records.parse import ChildEntry
+from desk.records import rows as rows_
+from desk.records.parse import BadLine, ChildEntry
+from desk.records.rows import CHILD_COLUMNS, CONTACT_COLUMNS, NAME_COLUMNS, StagedChunk
 from desk.records.staged import (
-    CHILD_COLUMNS,
-    CONTACT_COLUMNS,
-    NAME_COLUMNS,
     children,
     contacts,
     ids,
@@ -44,17 +44,6 @@ def _owns(connection: sa.Connection, tables: Iterable[str]) -> bool:
             {"tables": list(tables)},
         )
     )
-
-
-@dataclass(frozen=True)
-class BadLine:
-    """A line of the file that cannot be imported, and why."""
-
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -91,13 +80,24 @@ class Stage:
         contact_rows: list[tuple[object, ...]] = []
         for entry in entries:
             drawn = None if entry.contactpoint_id else contactpoint.new_number(rng)
-            child = staged.child_row(entry, drawn)
+            child = rows_.child_row(entry, drawn)
             child_rows.append(child)
-            name_rows += staged.name_rows(entry, child)
-            contact_rows += staged.contact_rows(entry)
+            name_rows += rows_.name_rows(entry, child)
+            contact_rows += rows_.contact_rows(entry)
         self._write(children, child_rows)
         self._write(names, name_rows)
         self._write(contacts, contact_rows)
+
+    def add_copied(self, chunk: StagedChunk) -> None:
+        """Stage a chunk a worker has turned into COPY text (PostgreSQL only)."""
+        for table, text in (
+            (children, chunk.children),
+            (names, chunk.names),
+            (contacts, chunk.contacts),
+        ):
+            if text:
+                with self._copy(table) as copy:
+                    copy.write(text)
 
     def problems(self, limit: int) -> tuple[int, list[BadLine]]:
         """How many lines clash with each other or the index, and the first `limit` of them."""
@@ -250,6 +250,13 @@ class Stage:
             )
             clashing = list(self.connection.scalars(clashes.drawn_clashes(clashing)))
 
+    @contextmanager
+    def _copy(self, table: sa.Table) -> Iterator[psycopg.Copy]:
+        columns = ", ".join(column.name for column in table.c)
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+            yield copy
+
     def _count(self, query: sa.Select[int]) -> int:
         return self.connection.scalar(query) or 0
 
@@ -261,13 +268,11 @@ class Stage:
     def _write(self, table: sa.Table, rows: list[tuple[object, ...]]) -> None:
         if not rows:
             return
-        columns = [column.name for column in table.c]
         if self.is_postgresql:
-            cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with self._copy(table) as copy:
+                copy.write(rows_.copy_text(rows))
             return
+        columns = [column.name for column in table.c]
         self.connection.execute(
             table.insert(), [dict(zip(columns, row, strict=True)) for row in rows]
         )

@@ -2,6 +2,8 @@
 
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +341,26 @@ def test_lines_parsed_in_worker_processes_are_reported_and_imported_as_in_one(
     code, output = run_import(app, write(tmp_path, *good))
     assert code == 0, output
     assert [stored(app, f"C-{n}").family_name for n in range(2, 9)] == ["Parallel"] * 7
+
+
+def test_names_with_tabs_and_backslashes_come_back_from_the_workers_as_written(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers hand back COPY text, where a tab, newline or backslash in a value must be escaped.
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
+    odd = child_line(source_id="C-ODD", given_names="Ann\\e", address={"lines": ["1\tHigh St"]})
+    code, output = run_import(app, write(tmp_path, odd))
+    assert code == 0, output
+    child = stored(app, "C-ODD")
+    assert (child.given_names, child.address_lines) == ("Ann\\e", ["1\tHigh St"])
+
+
+def test_the_workers_parse_without_importing_the_orm() -> None:
+    # Each worker holds only what it imports: the ORM would add tens of MB a worker.
+    check = (
+        "import sys, desk.records.rows; "
+        "assert not [m for m in sys.modules if m.startswith(('sqlalchemy', 'flask'))]"
+    )
+    subprocess.run(  # noqa: S603  # nosec B603 - this interpreter, fixed arguments
+        [sys.executable, "-c", check], check=True, cwd=Path(__file__).parents[3]
+    )
