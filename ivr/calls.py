@@ -219,6 +219,8 @@ def note_queue(sid: str, queue_sid: str) -> None:
             update(Call)
             .where(Call.sid == sid, Call.queue_sid.is_(None))
             .values(queue_sid=queue_sid)
+            # No call is loaded in this request: nothing in the session to bring up to date.
+            .execution_options(synchronize_session=False)
         )
 
 
