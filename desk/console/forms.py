@@ -1,11 +1,12 @@
 """The console's forms: syntax only; what may be done is decided by the services."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS
+from desk.core.date_input import DayMonthYearField
 
 GENDERS = (
     ("", "Any"),
@@ -44,10 +45,9 @@ class SearchForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
     contactpoint_number = StringField("ContactPoint number", validators=[Length(max=20)])
     family_name = StringField("Family name", validators=[Length(max=100)])
     given_name = StringField("Given name", validators=[Length(max=100)])
-    date_of_birth = DateField(
+    date_of_birth = DayMonthYearField(
         "Date of birth",
         validators=[Optional()],
-        render_kw={"max": "2100-12-31"},
     )
     gender = SelectField(
         "Gender",

@@ -76,8 +76,8 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 
 def accessibility_violations(page: Page, within: str = "html") -> list[str]:
-    """What axe-core finds wrong on the page, or the part of it `within` selects (WCAG 2.1
-    AA), by rule and element.
+    """What axe-core finds wrong on the page, or the part of it `within` selects (WCAG 2.2 A
+    and AA), by rule and element.
 
     Evaluated through the browser's debugging protocol, which the page's
     Content-Security-Policy does not govern, so the policy stays as strict as it is.
@@ -86,7 +86,7 @@ def accessibility_violations(page: Page, within: str = "html") -> list[str]:
         page.evaluate(AXE.read_text())
     found = page.evaluate(
         """async (within) => {
-            const tags = ["wcag2a", "wcag2aa", "wcag21aa"];
+            const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
             const found = await axe.run(within, { runOnly: tags });
             return found.violations.map(
                 (v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", "));
@@ -115,3 +115,12 @@ def assert_accessible(page: Page) -> None:
     """No violation axe-core can find on the page as it stands (accessibility_violations)."""
     found = accessibility_violations(page)
     assert found == [], found
+
+
+def fill_date(page: Page, legend: str, iso_date: str) -> None:
+    """Type a date into GOV.UK's date input (day, month, year) named by its legend."""
+    year, month, day = iso_date.split("-")
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(day.lstrip("0"))
+    group.get_by_label("Month").fill(month.lstrip("0"))
+    group.get_by_label("Year").fill(year)

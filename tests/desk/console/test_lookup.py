@@ -204,8 +204,10 @@ def test_searches_outside_the_rules_are_refused_with_a_message(
 
 
 def test_an_impossible_date_is_a_form_error(ready: Console) -> None:
-    response = ready.post("search", {"family_name": "O'Neill", "date_of_birth": "2015-02-30"})
-    assert "Not a valid date value" in response.text
+    typed = {"date_of_birth-day": "30", "date_of_birth-month": "2", "date_of_birth-year": "2015"}
+    response = ready.post("search", {"family_name": "O'Neill", **typed})
+    assert "Give a real date, for example 27 3 2015." in response.text
+    assert 'value="30"' in response.text  # what was typed is shown again
 
 
 def test_unicode_and_hyphenated_names_are_searched_not_refused(ready: Console, app: Flask) -> None:
