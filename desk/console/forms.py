@@ -56,6 +56,18 @@ class SearchForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
     )
     postcode = StringField("Postcode", validators=[Length(max=10)])
 
+    def criteria_words(self) -> list[tuple[str, str]]:
+        """The criteria the form holds, as the call page echoes them above their results."""
+        words = []
+        for f in self:
+            if f.type == "CSRFTokenField" or not f.data:
+                continue
+            value = f.data.strftime("%-d %B %Y") if f is self.date_of_birth else str(f.data)
+            if f is self.gender:
+                value = dict(GENDERS).get(f.data, value)
+            words.append((f.label.text, value))
+        return words
+
 
 class ReadBackForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     item_key = HiddenField(validators=[DataRequired(), Length(max=64)])

@@ -4,12 +4,23 @@ Refusals are answered one way (desk/console/answering.py). Taking and returning 
 twice, around their REST calls to Twilio; wrapping up commits before its own (phone.py).
 """
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
-from desk.console import call_line, lookup, states, taking
+from desk.console import call_line, kept_input, lookup, states, taking
 from desk.console import handling as handlings
 from desk.console.answering import (
     after_commit,
@@ -28,6 +39,8 @@ from desk.console.forms import (
     SearchForm,
     WrapUpForm,
 )
+from desk.console.handling import NotYourCall
+from desk.console.kept_input import kept
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Handling, Purpose, WrapUp
 from desk.console.phone import Connect
 from desk.console.queue import waiting_calls
@@ -133,12 +146,23 @@ def call(public_id: str) -> str | BaseResponse:
     return render_template("console/call.html", **_workspace(held))
 
 
-def _workspace(held: Handling, **forms: object) -> dict[str, object]:
-    latest = held.searches[-1] if held.searches else None
+def _workspace(held: Handling) -> dict[str, object]:
+    public_id = held.call.public_id
+    searched = kept_input.kept(public_id, "search")
+    search_form = kept_input.form_again(SearchForm, searched)
+    # The results listed are those of the criteria shown above them: none after a refusal.
+    refused = searched is not None and searched.is_refused
+    latest = held.searches[-1] if held.searches and not refused else None
+    is_echoed = searched is not None and searched.searches == len(held.searches)
     children = {}
     if latest is not None and latest.matches:
         ids = [m.child_id for m in latest.matches]
-        children = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_(ids)))}
+        children = {
+            c.id: c
+            for c in db.session.scalars(
+                select(Child).where(Child.id.in_(ids)).options(selectinload(Child.contacts))
+            )
+        }
     # A purged child (never within a live call, in practice) is simply not listed.
     results = [
         (m, result_line(children[m.child_id]))
@@ -153,22 +177,48 @@ def _workspace(held: Handling, **forms: object) -> dict[str, object]:
         "results": results,
         "purposes": PURPOSE_LABELS,
         "wrap_ups": WRAP_UP_LABELS,
-        "identity_form": forms.get("identity_form") or IdentityForm(),
-        "purpose_form": forms.get("purpose_form") or PurposeForm(),
-        "search_form": forms.get("search_form") or SearchForm(),
-        "wrap_up_form": forms.get("wrap_up_form") or WrapUpForm(),
+        "identity_form": kept_input.form_again(
+            IdentityForm, kept_input.kept(public_id, "identity")
+        ),
+        "purpose_form": kept_input.form_again(PurposeForm, kept_input.kept(public_id, "purpose")),
+        "search_form": search_form,
+        "echoed": search_form.criteria_words() if is_echoed else [],
+        "wrap_up_form": kept_input.form_again(WrapUpForm, kept(public_id, "wrap_up")),
         "action_form": ActionForm(),
         "line": call_line.state(held, utcnow()),
     }
 
 
-def _step(public_id: str, form_name: str, form: object) -> tuple[Handling, str | None]:
-    """The operator's handling, ready for a step (or Refused), and the page again if the step's
-    form does not validate."""
+def _step(public_id: str, step: str, form: FlaskForm) -> tuple[Handling, BaseResponse | None]:
+    """The operator's handling, ready for a step (or Refused), and the way back to the call
+    page, what was typed kept, if the step's form does not validate."""
     held = handlings.active_handling(current_user, public_id, utcnow())
-    if not form.validate_on_submit():  # type: ignore[attr-defined]
-        return held, render_template("console/call.html", **_workspace(held, **{form_name: form}))
+    if not form.validate_on_submit():
+        typed = kept_input.typed_into(form, request.form)
+        kept_input.keep(public_id, step, kept_input.Attempt(typed, errors=form.errors))
+        return held, _to_call(public_id)
     return held, None
+
+
+def _refused(public_id: str, step: str, form: FlaskForm, refusal: Refused) -> BaseResponse:
+    """A step the service refused: settled, and back to the call page with what was typed, the
+    refusal beside the field it is about (or said at the top of the page, if it is about none).
+    A call that is not theirs goes to the queue."""
+    if isinstance(refusal, NotYourCall):
+        raise refusal
+    settle_refusal(refusal)
+    at = refusal.field if refusal.field in form else None
+    if at is None:
+        flash(refusal.message, "error")
+    typed = kept_input.typed_into(form, request.form)
+    errors = {at: [refusal.message]} if at else {}
+    refused = kept_input.Attempt(typed, errors, None if at else refusal.message)
+    kept_input.keep(public_id, step, refused)
+    return _to_call(public_id)
+
+
+def _done(public_id: str, step: str) -> None:
+    kept_input.keep(public_id, step, kept_input.Attempt({}))
 
 
 @bp.post("/calls/<public_id>/identity")
@@ -176,11 +226,15 @@ def _step(public_id: str, form_name: str, form: object) -> tuple[Handling, str |
 @refusals_back_to(to_call_page)
 def confirm_identity(public_id: str) -> str | BaseResponse:
     form = IdentityForm()
-    held, invalid = _step(public_id, "identity_form", form)
+    held, invalid = _step(public_id, "identity", form)
     if invalid is not None:
         return invalid
-    handlings.confirm_identity(current_user, held, form.is_called_back.data, utcnow())
+    try:
+        handlings.confirm_identity(current_user, held, form.is_called_back.data, utcnow())
+    except Refused as refusal:
+        return _refused(public_id, "identity", form, refusal)
     db.session.commit()
+    _done(public_id, "identity")
     flash("Identity confirmed. Now record the purpose of the enquiry.", "success")
     return _to_call(public_id)
 
@@ -190,15 +244,19 @@ def confirm_identity(public_id: str) -> str | BaseResponse:
 @refusals_back_to(to_call_page)
 def record_purpose(public_id: str) -> str | BaseResponse:
     form = PurposeForm()
-    held, invalid = _step(public_id, "purpose_form", form)
+    held, invalid = _step(public_id, "purpose", form)
     if invalid is not None:
         return invalid
     try:
-        purpose = Purpose(form.purpose.data)
-    except ValueError as error:
-        raise Refused("Choose a purpose from the list.") from error
-    handlings.record_purpose(current_user, held, purpose, form.detail.data or "", utcnow())
+        try:
+            purpose = Purpose(form.purpose.data)
+        except ValueError as error:
+            raise Refused("Choose a purpose from the list.", "purpose") from error
+        handlings.record_purpose(current_user, held, purpose, form.detail.data or "", utcnow())
+    except Refused as refusal:
+        return _refused(public_id, "purpose", form, refusal)
     db.session.commit()
+    _done(public_id, "purpose")
     flash("Purpose recorded. You may now search.", "success")
     return _to_call(public_id)
 
@@ -206,9 +264,11 @@ def record_purpose(public_id: str) -> str | BaseResponse:
 @bp.post("/calls/<public_id>/search")
 @operators_only
 @refusals_back_to(to_call_page)
-def search(public_id: str) -> str | BaseResponse:
+def search(public_id: str) -> BaseResponse:
+    """Search, then back to the call page (POST-redirect-GET: a refresh never searches again),
+    which shows what was typed and, unless it was refused, the results."""
     form = SearchForm()
-    held, invalid = _step(public_id, "search_form", form)
+    held, invalid = _step(public_id, "search", form)
     if invalid is not None:
         return invalid
     criteria = Criteria(
@@ -222,11 +282,11 @@ def search(public_id: str) -> str | BaseResponse:
     try:
         lookup.search_index(current_user, held, criteria, utcnow())
     except Refused as refusal:
-        # Settled as every refusal is, but shown on the page again, with what was typed.
-        settle_refusal(refusal)
-        flash(refusal.message, "error")
-        return render_template("console/call.html", **_workspace(held, search_form=form))
+        return _refused(public_id, "search", form, refusal)
     db.session.commit()
+    searches = len(handlings.active_handling(current_user, public_id, utcnow()).searches)
+    typed = kept_input.typed_into(form, request.form)
+    kept_input.keep(public_id, "search", kept_input.Attempt(typed, searches=searches))
     return _to_call(public_id)
 
 
@@ -243,6 +303,7 @@ def release(public_id: str) -> BaseResponse:
     if failed:
         flash(failed, "error")
         return _to_call(public_id)
+    kept_input.forget()
     flash("The call is back in the queue.", "success")
     return redirect(url_for("console.queue"))
 
@@ -252,15 +313,19 @@ def release(public_id: str) -> BaseResponse:
 @refusals_back_to(to_call_page)
 def wrap_up(public_id: str) -> str | BaseResponse:
     form = WrapUpForm()
-    held, invalid = _step(public_id, "wrap_up_form", form)
+    held, invalid = _step(public_id, "wrap_up", form)
     if invalid is not None:
         return invalid
     try:
-        code = WrapUp(form.code.data)
-    except ValueError as error:
-        raise Refused("Choose a wrap-up from the list.") from error
-    work = handlings.wrap_up(current_user, held, code, form.note.data or "", utcnow())
+        try:
+            code = WrapUp(form.code.data)
+        except ValueError as error:
+            raise Refused("Choose a wrap-up from the list.", "code") from error
+        work = handlings.wrap_up(current_user, held, code, form.note.data or "", utcnow())
+    except Refused as refusal:
+        return _refused(public_id, "wrap_up", form, refusal)
     after_commit(work)  # hanging up has no outcome to record: a failure is only logged
+    kept_input.forget()
     flash("Call wrapped up. You can take the next call.", "success")
     return redirect(url_for("console.queue"))
 
@@ -281,7 +346,13 @@ def open_record(public_id: str, token: str) -> str | BaseResponse:
         purposes=PURPOSE_LABELS,
         read_form=ReadBackForm(),
         brokered_form=BrokeredForm(),
+        brokered=lookup.brokered_request(opened.match),
     )
+
+
+def _in_place() -> bool:
+    """Whether the page asked for the answer as data, to update itself (static/in_place.js)."""
+    return request.headers.get("X-Requested-With") == "fetch"
 
 
 @bp.post("/calls/<public_id>/records/<token>/read-back")
@@ -293,8 +364,13 @@ def read_back(public_id: str, token: str) -> BaseResponse:
     valid(form)
     label = lookup.read_back(current_user, held, token, form.item_key.data, utcnow())
     db.session.commit()
-    flash(f"Marked as read back: {label}.", "success")
-    return redirect(to_record_page(public_id, token))
+    said = f"Marked as read back: {label}."
+    if _in_place():
+        return jsonify(message=said)
+    flash(said, "success")
+    # Back to the row read, not the top of the record.
+    row = "item-" + form.item_key.data.replace(".", "-")
+    return redirect(f"{to_record_page(public_id, token)}#{row}")
 
 
 @bp.post("/calls/<public_id>/records/<token>/brokered")
@@ -307,7 +383,10 @@ def brokered(public_id: str, token: str) -> BaseResponse:
         raise Refused("Say why the caller needs to be put in touch.")
     lookup.request_brokered_contact(current_user, held, token, form.reason.data, utcnow())
     db.session.commit()
-    flash("Brokered contact requested from the local authority ContactPoint team.", "success")
+    said = "Brokered contact requested from the local authority ContactPoint team."
+    if _in_place():
+        return jsonify(message=said)
+    flash(said, "success")
     return redirect(to_record_page(public_id, token))
 
 

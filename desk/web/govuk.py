@@ -3,9 +3,12 @@
 from typing import Any
 
 
-def field_attributes(field: Any, hint: str | None, autofocus: bool, css: str) -> dict[str, Any]:
+def field_attributes(
+    field: Any, hint: str | None, autofocus: bool, css: str, shortcut: str | None = None
+) -> dict[str, Any]:
     """The input's class (its error modifier when it has errors), and its aria-describedby: the
-    hint and the error message, so that a screen reader reads both with the field."""
+    hint and the error message, so that a screen reader reads both with the field; and the
+    keyboard shortcut that moves to it (static/shortcuts.js), if it has one."""
     modifier = f" {css.split()[0]}--error" if field.errors else ""
     attributes: dict[str, Any] = {"class": css + modifier}
     described = [f"{field.id}-hint"] if hint else []
@@ -14,4 +17,7 @@ def field_attributes(field: Any, hint: str | None, autofocus: bool, css: str) ->
         attributes["aria-describedby"] = " ".join(described)
     if autofocus:
         attributes["autofocus"] = True
+    if shortcut:
+        attributes["data-shortcut"] = shortcut
+        attributes["aria-keyshortcuts"] = f"Alt+Shift+{shortcut.upper()}"
     return attributes
