@@ -124,3 +124,47 @@ def fill_date(page: Page, legend: str, iso_date: str) -> None:
     group.get_by_label("Day").fill(day.lstrip("0"))
     group.get_by_label("Month").fill(month.lstrip("0"))
     group.get_by_label("Year").fill(year)
+
+
+NARROWEST = 320  # CSS pixels: WCAG 1.4.10, a 1280-pixel screen at 400% zoom
+# The innermost elements that reach past the screen's right edge, to say what does not reflow.
+WIDER_THAN_THE_SCREEN = """(width) => Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right > width + 1)
+  .filter((e) => !Array.from(e.children).some((c) => c.getBoundingClientRect().right > width + 1))
+  .slice(0, 5).map((e) => (e.closest("[id]") || {}).id + " " + e.tagName.toLowerCase() + "." +
+    Array.from(e.classList).join(".") + " " + Math.round(e.getBoundingClientRect().right))"""
+
+
+def assert_reflows(page: Page) -> None:
+    """At 320 CSS pixels wide the page reads in one column: nothing scrolls sideways."""
+    wide = page.viewport_size
+    page.set_viewport_size({"width": NARROWEST, "height": 640})
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wider = page.evaluate(WIDER_THAN_THE_SCREEN, NARROWEST) if width > NARROWEST else []
+        assert width <= NARROWEST, f"{page.url} is {width} CSS pixels wide at {NARROWEST}: {wider}"
+    finally:
+        if wide is not None:
+            page.set_viewport_size(wide)
+
+
+# The focus indicator's colours (outline, box-shadow, background) and the contrast of the
+# strongest of them against what is behind the element, as WCAG 2.2's focus appearance asks.
+FOCUS_CONTRAST = "\n".join(
+    line
+    for line in (Path(__file__).parent / "focus_contrast.js").read_text().splitlines()
+    if not line.startswith("//")  # the function alone, for evaluate
+)
+
+
+def assert_focus_visible(page: Page, selector: str) -> None:
+    """Each element the selector finds shows, when focused by keyboard, an indicator at 3:1."""
+    found = page.locator(selector)
+    assert found.count() > 0, f"nothing matches {selector} on {page.url}"
+    for n in range(found.count()):
+        element = found.nth(n)
+        if not element.is_visible():
+            continue
+        element.focus()
+        contrast = element.evaluate(FOCUS_CONTRAST)
+        assert contrast >= 3, f"{selector} #{n} on {page.url}: focus at {contrast:.2f}:1"
