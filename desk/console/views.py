@@ -15,12 +15,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
-from desk.console import call_line, kept_input, lookup, states, taking
+from desk.console import call_page, kept_input, lookup, states, taking
 from desk.console import handling as handlings
 from desk.console.answering import (
     after_commit,
@@ -39,16 +36,13 @@ from desk.console.forms import (
     SearchForm,
     WrapUpForm,
 )
-from desk.console.handling import NotYourCall
-from desk.console.kept_input import kept
-from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Handling, Purpose, WrapUp
+from desk.console.models import PURPOSE_LABELS, Purpose, WrapUp
 from desk.console.phone import Connect
 from desk.console.queue import waiting_calls
 from desk.core.extensions import db
-from desk.core.refusals import Refused, settle_refusal
+from desk.core.refusals import Refused
 from desk.core.types import utcnow
-from desk.records.models import Child
-from desk.records.search import Criteria, result_line
+from desk.records.search import Criteria
 from desk.staff.access import role_required
 from desk.staff.models import Role
 from desk.staff.sessions import background
@@ -143,82 +137,7 @@ def _connect(work: Connect) -> BaseResponse:
 @refusals_back_to(to_queue)
 def call(public_id: str) -> str | BaseResponse:
     held = handlings.held_call(current_user, public_id)
-    return render_template("console/call.html", **_workspace(held))
-
-
-def _workspace(held: Handling) -> dict[str, object]:
-    public_id = held.call.public_id
-    searched = kept_input.kept(public_id, "search")
-    search_form = kept_input.form_again(SearchForm, searched)
-    # The results listed are those of the criteria shown above them: none after a refusal.
-    refused = searched is not None and searched.is_refused
-    latest = held.searches[-1] if held.searches and not refused else None
-    is_echoed = searched is not None and searched.searches == len(held.searches)
-    children = {}
-    if latest is not None and latest.matches:
-        ids = [m.child_id for m in latest.matches]
-        children = {
-            c.id: c
-            for c in db.session.scalars(
-                select(Child).where(Child.id.in_(ids)).options(selectinload(Child.contacts))
-            )
-        }
-    # A purged child (never within a live call, in practice) is simply not listed.
-    results = [
-        (m, result_line(children[m.child_id]))
-        for m in (latest.matches if latest else [])
-        if m.child_id in children
-    ]
-    return {
-        "held": held,
-        "call": held.call,
-        "practitioner": held.call.practitioner,
-        "latest": latest,
-        "results": results,
-        "purposes": PURPOSE_LABELS,
-        "wrap_ups": WRAP_UP_LABELS,
-        "identity_form": kept_input.form_again(
-            IdentityForm, kept_input.kept(public_id, "identity")
-        ),
-        "purpose_form": kept_input.form_again(PurposeForm, kept_input.kept(public_id, "purpose")),
-        "search_form": search_form,
-        "echoed": search_form.criteria_words() if is_echoed else [],
-        "wrap_up_form": kept_input.form_again(WrapUpForm, kept(public_id, "wrap_up")),
-        "action_form": ActionForm(),
-        "line": call_line.state(held, utcnow()),
-    }
-
-
-def _step(public_id: str, step: str, form: FlaskForm) -> tuple[Handling, BaseResponse | None]:
-    """The operator's handling, ready for a step (or Refused), and the way back to the call
-    page, what was typed kept, if the step's form does not validate."""
-    held = handlings.active_handling(current_user, public_id, utcnow())
-    if not form.validate_on_submit():
-        typed = kept_input.typed_into(form, request.form)
-        kept_input.keep(public_id, step, kept_input.Attempt(typed, errors=form.errors))
-        return held, _to_call(public_id)
-    return held, None
-
-
-def _refused(public_id: str, step: str, form: FlaskForm, refusal: Refused) -> BaseResponse:
-    """A step the service refused: settled, and back to the call page with what was typed, the
-    refusal beside the field it is about (or said at the top of the page, if it is about none).
-    A call that is not theirs goes to the queue."""
-    if isinstance(refusal, NotYourCall):
-        raise refusal
-    settle_refusal(refusal)
-    at = refusal.field if refusal.field in form else None
-    if at is None:
-        flash(refusal.message, "error")
-    typed = kept_input.typed_into(form, request.form)
-    errors = {at: [refusal.message]} if at else {}
-    refused = kept_input.Attempt(typed, errors, None if at else refusal.message)
-    kept_input.keep(public_id, step, refused)
-    return _to_call(public_id)
-
-
-def _done(public_id: str, step: str) -> None:
-    kept_input.keep(public_id, step, kept_input.Attempt({}))
+    return render_template("console/call.html", **call_page.workspace(held))
 
 
 @bp.post("/calls/<public_id>/identity")
@@ -226,15 +145,15 @@ def _done(public_id: str, step: str) -> None:
 @refusals_back_to(to_call_page)
 def confirm_identity(public_id: str) -> str | BaseResponse:
     form = IdentityForm()
-    held, invalid = _step(public_id, "identity", form)
+    held, invalid = call_page.step_form(public_id, "identity", form)
     if invalid is not None:
         return invalid
     try:
         handlings.confirm_identity(current_user, held, form.is_called_back.data, utcnow())
     except Refused as refusal:
-        return _refused(public_id, "identity", form, refusal)
+        return call_page.refused_step(public_id, "identity", form, refusal)
     db.session.commit()
-    _done(public_id, "identity")
+    call_page.step_done(public_id, "identity")
     flash("Identity confirmed. Now record the purpose of the enquiry.", "success")
     return _to_call(public_id)
 
@@ -244,7 +163,7 @@ def confirm_identity(public_id: str) -> str | BaseResponse:
 @refusals_back_to(to_call_page)
 def record_purpose(public_id: str) -> str | BaseResponse:
     form = PurposeForm()
-    held, invalid = _step(public_id, "purpose", form)
+    held, invalid = call_page.step_form(public_id, "purpose", form)
     if invalid is not None:
         return invalid
     try:
@@ -254,9 +173,9 @@ def record_purpose(public_id: str) -> str | BaseResponse:
             raise Refused("Choose a purpose from the list.", "purpose") from error
         handlings.record_purpose(current_user, held, purpose, form.detail.data or "", utcnow())
     except Refused as refusal:
-        return _refused(public_id, "purpose", form, refusal)
+        return call_page.refused_step(public_id, "purpose", form, refusal)
     db.session.commit()
-    _done(public_id, "purpose")
+    call_page.step_done(public_id, "purpose")
     flash("Purpose recorded. You may now search.", "success")
     return _to_call(public_id)
 
@@ -268,7 +187,7 @@ def search(public_id: str) -> BaseResponse:
     """Search, then back to the call page (POST-redirect-GET: a refresh never searches again),
     which shows what was typed and, unless it was refused, the results."""
     form = SearchForm()
-    held, invalid = _step(public_id, "search", form)
+    held, invalid = call_page.step_form(public_id, "search", form)
     if invalid is not None:
         return invalid
     criteria = Criteria(
@@ -282,7 +201,7 @@ def search(public_id: str) -> BaseResponse:
     try:
         lookup.search_index(current_user, held, criteria, utcnow())
     except Refused as refusal:
-        return _refused(public_id, "search", form, refusal)
+        return call_page.refused_step(public_id, "search", form, refusal)
     db.session.commit()
     searches = len(handlings.active_handling(current_user, public_id, utcnow()).searches)
     typed = kept_input.typed_into(form, request.form)
@@ -313,7 +232,7 @@ def release(public_id: str) -> BaseResponse:
 @refusals_back_to(to_call_page)
 def wrap_up(public_id: str) -> str | BaseResponse:
     form = WrapUpForm()
-    held, invalid = _step(public_id, "wrap_up", form)
+    held, invalid = call_page.step_form(public_id, "wrap_up", form)
     if invalid is not None:
         return invalid
     try:
@@ -323,7 +242,7 @@ def wrap_up(public_id: str) -> str | BaseResponse:
             raise Refused("Choose a wrap-up from the list.", "code") from error
         work = handlings.wrap_up(current_user, held, code, form.note.data or "", utcnow())
     except Refused as refusal:
-        return _refused(public_id, "wrap_up", form, refusal)
+        return call_page.refused_step(public_id, "wrap_up", form, refusal)
     after_commit(work)  # hanging up has no outcome to record: a failure is only logged
     kept_input.forget()
     flash("Call wrapped up. You can take the next call.", "success")
