@@ -167,4 +167,9 @@ def assert_focus_visible(page: Page, selector: str) -> None:
             continue  # what cannot be focused has no focus to show
         element.focus()
         contrast = element.evaluate(FOCUS_CONTRAST)
-        assert contrast >= 3, f"{selector} #{n} on {page.url}: focus at {contrast:.2f}:1"
+        if contrast < 3:
+            shown = element.evaluate(
+                "e => [e.outerHTML.slice(0, 120), getComputedStyle(e).outline,"
+                " getComputedStyle(e).boxShadow, getComputedStyle(e).backgroundColor]"
+            )
+            raise AssertionError(f"{page.url}: focus at {contrast:.2f}:1 on {shown}")
