@@ -27,7 +27,7 @@ from desk.review.views import bp as review_bp
 from desk.staff.accounts import signed_in_staff
 from desk.staff.cli import staff_cli
 from desk.staff.views import bp as auth_bp
-from desk.web import errors, limits, requestlog, security
+from desk.web import errors, govuk, limits, requestlog, security
 from desk.web.home import bp as home_bp
 from ivr.cli import calls_cli
 from ivr.views import bp as ivr_bp
@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_words(app: Flask) -> None:
     # Codes are stored; pages name the authority.
     app.jinja_env.filters["authority"] = authorities.label
+    app.jinja_env.globals["field_attributes"] = govuk.field_attributes
 
 
 def register_hooks(app: Flask) -> None:

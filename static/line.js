@@ -35,7 +35,7 @@
     if (!list.length) { box.textContent = "Nobody"; return; }
     for (const who of list) {
       const badge = document.createElement("span");
-      badge.className = "badge badge-warn";
+      badge.className = "govuk-tag govuk-tag--yellow";
       badge.textContent = who.words;
       box.append(badge, " ");
     }

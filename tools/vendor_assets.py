@@ -2,7 +2,12 @@
 
 `make vendor` runs `npm ci` (the exact versions of package-lock.json) and then this. The copies
 are committed: nothing is fetched from npm or a CDN when the desk runs or its tests do. Each
-package's licence travels with its files, and VERSIONS.txt says which version each came from.
+package's licence travels with its files (its LICENSE, or the package.json that declares it
+where the package ships no LICENSE file), and VERSION.txt says which version each came from.
+
+Only built files are copied: GOV.UK Frontend's fonts (GDS Transport, reserved for GOV.UK) and
+images (the crown) are left out, as the desk is not a GOV.UK service; static/desk.css sets a
+system font stack over the components.
 """
 
 import json
@@ -19,6 +24,22 @@ ASSETS: dict[str, tuple[Path, tuple[str, ...]]] = {
     "@twilio/voice-sdk": (
         ROOT / "static/vendor/twilio_voice",
         ("dist/twilio.min.js", "LICENSE.md"),
+    ),
+    # The components every page is built from (templates/_govuk.html renders them). The ES
+    # module is loaded by static/govuk.js, which also sets the class its CSS waits for.
+    "govuk-frontend": (
+        ROOT / "static/vendor/govuk_frontend",
+        (
+            "dist/govuk/govuk-frontend.min.css",
+            "dist/govuk/govuk-frontend.min.js",
+            "package.json",
+        ),
+    ),
+    # The Ministry of Justice's case-working patterns on top: sub-navigation, badges, timeline
+    # (CSS only: none of the three needs its script).
+    "@ministryofjustice/frontend": (
+        ROOT / "static/vendor/moj_frontend",
+        ("moj/moj-frontend.min.css", "package.json"),
     ),
     # Injected by the browser tests to check every page for WCAG 2.2 A and AA; never served.
     "axe-core": (ROOT / "tests/browser/vendor/axe-core", ("axe.min.js", "LICENSE")),

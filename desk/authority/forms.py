@@ -1,11 +1,12 @@
 """The local authority officers' forms: syntax only; the services decide what may be done."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from desk.console.models import BROKERED_OUTCOME_LABELS, STEP_LABELS
+from desk.core.date_input import DayMonthYearField
 from desk.records.models import SHIELD_REASON_LABELS
 
 
@@ -53,6 +54,6 @@ class ShieldForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
         ],
         validators=[InputRequired("Choose the reason for the shield.")],
     )
-    review_on = DateField(
+    review_on = DayMonthYearField(
         "Review by", validators=[InputRequired("Give the date the shield is to be reviewed.")]
     )

@@ -2,8 +2,8 @@
 
 A view lets a Refused rise; `refusals_back_to` settles it (rolled back, or committed if it is an
 AuditedRefusal, desk/core/refusals.py), flashes why, and redirects to the page the operator
-acted from, or to the queue when the call is not theirs at all (NotYourCall). The one page
-shown again instead is a refused search, which keeps what was typed (views.search).
+acted from, or to the queue when the call is not theirs at all (NotYourCall). A refused step
+of the call page goes back to it too, but keeping what was typed (call_page.refused_step).
 """
 
 from collections.abc import Callable

@@ -3,7 +3,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     RadioField,
     SelectField,
@@ -14,6 +13,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS
+from desk.core.date_input import DayMonthYearField
 
 GENDERS = (
     ("", "Any"),
@@ -61,10 +61,9 @@ class SearchForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
     contactpoint_number = StringField("ContactPoint number", validators=[Length(max=20)])
     family_name = StringField("Family name", validators=[Length(max=100)])
     given_name = StringField("Given name", validators=[Length(max=100)])
-    date_of_birth = DateField(
+    date_of_birth = DayMonthYearField(
         "Date of birth",
         validators=[Optional()],
-        render_kw={"max": "2100-12-31"},
     )
     gender = SelectField(
         "Gender",
@@ -72,6 +71,18 @@ class SearchForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
         default="",
     )
     postcode = StringField("Postcode", validators=[Length(max=10)])
+
+    def criteria_words(self) -> list[tuple[str, str]]:
+        """The criteria the form holds, as the call page echoes them above their results."""
+        words = []
+        for f in self:
+            if f.type == "CSRFTokenField" or not f.data:
+                continue
+            value = f.data.strftime("%-d %B %Y") if f is self.date_of_birth else str(f.data)
+            if f is self.gender:
+                value = dict(GENDERS).get(f.data, value)
+            words.append((f.label.text, value))
+        return words
 
 
 class ReadBackForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints

@@ -93,7 +93,8 @@ def confirm_identity(operator: Staff, handling: Handling, now: datetime) -> None
     if call.is_registered_number is False and not is_called_back:
         raise Refused(
             "This call is not from a number registered to the practitioner: call them back "
-            "on a registered number before confirming who they are."
+            "on a registered number before confirming who they are.",
+            "is_called_back",
         )
     handling.identity_confirmed_at, handling.is_called_back = now, is_called_back
     audit_call(Event.CALL_IDENTITY_CONFIRMED, operator, call, is_called_back=is_called_back)
@@ -111,12 +112,13 @@ def record_purpose(
         raise Refused("The purpose cannot be changed once a search has been made.")
     detail = detail.strip()
     if purpose == Purpose.OTHER and not detail:
-        raise Refused("Describe the purpose when it is 'Other'.")
+        raise Refused("Describe the purpose when it is 'Other'.", "detail")
     identifying = purposes.identifying_detail(detail)
     if identifying is not None:
         raise Refused(
             f"Describe the purpose without details that could identify a child: it contains "
-            f"{identifying}. Say what the enquiry is for, not who it is about."
+            f"{identifying}. Say what the enquiry is for, not who it is about.",
+            "detail",
         )
     handling.purpose = purpose.value
     handling.purpose_detail = detail or None
@@ -164,7 +166,7 @@ def finish_release(operator: Staff, work: PutBack, caller: Caller, now: datetime
 def wrap_up(operator: Staff, handling: Handling, code: WrapUp, note: str, now: datetime) -> HangUp:
     """End the operator's handling of a call with a wrap-up code; the legs to hang up after."""
     if code == WrapUp.OTHER and not note.strip():
-        raise Refused("Add a note when the wrap-up is 'Other'.")
+        raise Refused("Add a note when the wrap-up is 'Other'.", "note")
     call = handling.call
     handling.wrap_up, handling.wrap_up_note = code.value, note.strip() or None
     handling.wrapped_up_at = now

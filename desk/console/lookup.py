@@ -91,6 +91,7 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
         raise AuditedRefusal(
             str(refusal),
             Event.SEARCH_REFUSED,
+            field=refusal.field,
             **call_subjects(operator, handling.call),
             data={"criteria": asked, "reason": str(refusal)},
         ) from refusal
@@ -257,11 +258,22 @@ def read_back(operator: Staff, handling: Handling, token: str, item_key: str, no
     return item.label
 
 
+def brokered_request(match: Match) -> BrokeredRequest | None:
+    """The brokered request already made for this match, if there is one."""
+    return db.session.scalar(
+        select(BrokeredRequest).where(BrokeredRequest.match_id == match.id).limit(1)
+    )
+
+
 def request_brokered_contact(
     operator: Staff, handling: Handling, token: str, reason: str, now: datetime
 ) -> None:
-    """Ask the local authority's ContactPoint team to put the caller in touch."""
+    """Ask the local authority's ContactPoint team to put the caller in touch, once a child."""
     opened = open_record(operator, handling, token, now)
+    # The match locked, so that two presses (or two tabs) at once make one request, not two.
+    db.session.execute(select(Match.id).where(Match.id == opened.match.id).with_for_update())
+    if brokered_request(opened.match) is not None:
+        raise Refused("Brokered contact has already been requested for this child.")
     if not (opened.disclosure.is_shielded or opened.disclosure.has_hidden_services):
         raise Refused("This record's contacts may be read back directly.")
     if not reason.strip():

@@ -4,12 +4,20 @@ Refusals are answered one way (desk/console/answering.py). Taking and returning 
 twice, around their REST calls to Twilio; wrapping up commits before its own (phone.py).
 """
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from desk.console import call_line, lookup, states, taking
+from desk.console import call_page, kept_input, lookup, states, taking
 from desk.console import handling as handlings
 from desk.console.answering import (
     after_commit,
@@ -22,21 +30,19 @@ from desk.console.answering import (
 from desk.console.forms import (
     ActionForm,
     BrokeredForm,
-    CallBackForm,
     IdentityForm,
     PurposeForm,
     ReadBackForm,
     SearchForm,
     WrapUpForm,
 )
-from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Handling, Purpose, WrapUp
+from desk.console.models import PURPOSE_LABELS, Purpose, WrapUp
 from desk.console.phone import Connect
 from desk.console.queue import waiting_calls
 from desk.core.extensions import db
-from desk.core.refusals import Refused, settle_refusal
+from desk.core.refusals import Refused
 from desk.core.types import utcnow
-from desk.records.models import Child
-from desk.records.search import Criteria, result_line
+from desk.records.search import Criteria
 from desk.staff.access import role_required
 from desk.staff.models import Role
 from desk.staff.sessions import background
@@ -131,54 +137,7 @@ def _connect(work: Connect) -> BaseResponse:
 @refusals_back_to(to_queue)
 def call(public_id: str) -> str | BaseResponse:
     held = handlings.held_call(current_user, public_id)
-    return render_template("console/call.html", **_workspace(held))
-
-
-def _workspace(held: Handling, **forms: object) -> dict[str, object]:
-    latest = held.searches[-1] if held.searches else None
-    children = {}
-    if latest is not None and latest.matches:
-        ids = [m.child_id for m in latest.matches]
-        children = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_(ids)))}
-    # A purged child (never within a live call, in practice) is simply not listed.
-    results = [
-        (m, result_line(children[m.child_id]))
-        for m in (latest.matches if latest else [])
-        if m.child_id in children
-    ]
-    return {
-        "held": held,
-        "call": held.call,
-        "practitioner": held.call.practitioner,
-        "latest": latest,
-        "results": results,
-        "purposes": PURPOSE_LABELS,
-        "wrap_ups": WRAP_UP_LABELS,
-        "identity_form": forms.get("identity_form") or IdentityForm(),
-        "purpose_form": forms.get("purpose_form") or PurposeForm(),
-        "search_form": forms.get("search_form") or SearchForm(),
-        "wrap_up_form": forms.get("wrap_up_form") or WrapUpForm(),
-        "action_form": ActionForm(),
-        "call_back_form": forms.get("call_back_form") or call_back_form(held),
-        "line": call_line.state(held, utcnow()),
-    }
-
-
-def call_back_form(held: Handling) -> CallBackForm:
-    """The call-back form, offering the practitioner's registered numbers."""
-    form = CallBackForm()
-    practitioner = held.call.practitioner
-    form.phone.choices = [(p.id, p.number) for p in practitioner.phones] if practitioner else []
-    return form
-
-
-def _step(public_id: str, form_name: str, form: object) -> tuple[Handling, str | None]:
-    """The operator's handling, ready for a step (or Refused), and the page again if the step's
-    form does not validate."""
-    held = handlings.active_handling(current_user, public_id, utcnow())
-    if not form.validate_on_submit():  # type: ignore[attr-defined]
-        return held, render_template("console/call.html", **_workspace(held, **{form_name: form}))
-    return held, None
+    return render_template("console/call.html", **call_page.workspace(held))
 
 
 @bp.post("/calls/<public_id>/identity")
@@ -186,11 +145,15 @@ def _step(public_id: str, form_name: str, form: object) -> tuple[Handling, str |
 @refusals_back_to(to_call_page)
 def confirm_identity(public_id: str) -> str | BaseResponse:
     form = IdentityForm()
-    held, invalid = _step(public_id, "identity_form", form)
+    held, invalid = call_page.step_form(public_id, "identity", form)
     if invalid is not None:
         return invalid
-    handlings.confirm_identity(current_user, held, utcnow())
+    try:
+        handlings.confirm_identity(current_user, held, utcnow())
+    except Refused as refusal:
+        return call_page.refused_step(public_id, "identity", form, refusal)
     db.session.commit()
+    call_page.step_done(public_id, "identity")
     flash("Identity confirmed. Now record the purpose of the enquiry.", "success")
     return _to_call(public_id)
 
@@ -200,15 +163,19 @@ def confirm_identity(public_id: str) -> str | BaseResponse:
 @refusals_back_to(to_call_page)
 def record_purpose(public_id: str) -> str | BaseResponse:
     form = PurposeForm()
-    held, invalid = _step(public_id, "purpose_form", form)
+    held, invalid = call_page.step_form(public_id, "purpose", form)
     if invalid is not None:
         return invalid
     try:
-        purpose = Purpose(form.purpose.data)
-    except ValueError as error:
-        raise Refused("Choose a purpose from the list.") from error
-    handlings.record_purpose(current_user, held, purpose, form.detail.data or "", utcnow())
+        try:
+            purpose = Purpose(form.purpose.data)
+        except ValueError as error:
+            raise Refused("Choose a purpose from the list.", "purpose") from error
+        handlings.record_purpose(current_user, held, purpose, form.detail.data or "", utcnow())
+    except Refused as refusal:
+        return call_page.refused_step(public_id, "purpose", form, refusal)
     db.session.commit()
+    call_page.step_done(public_id, "purpose")
     flash("Purpose recorded. You may now search.", "success")
     return _to_call(public_id)
 
@@ -216,9 +183,11 @@ def record_purpose(public_id: str) -> str | BaseResponse:
 @bp.post("/calls/<public_id>/search")
 @operators_only
 @refusals_back_to(to_call_page)
-def search(public_id: str) -> str | BaseResponse:
+def search(public_id: str) -> BaseResponse:
+    """Search, then back to the call page (POST-redirect-GET: a refresh never searches again),
+    which shows what was typed and, unless it was refused, the results."""
     form = SearchForm()
-    held, invalid = _step(public_id, "search_form", form)
+    held, invalid = call_page.step_form(public_id, "search", form)
     if invalid is not None:
         return invalid
     criteria = Criteria(
@@ -232,11 +201,11 @@ def search(public_id: str) -> str | BaseResponse:
     try:
         lookup.search_index(current_user, held, criteria, utcnow())
     except Refused as refusal:
-        # Settled as every refusal is, but shown on the page again, with what was typed.
-        settle_refusal(refusal)
-        flash(refusal.message, "error")
-        return render_template("console/call.html", **_workspace(held, search_form=form))
+        return call_page.refused_step(public_id, "search", form, refusal)
     db.session.commit()
+    searches = len(handlings.active_handling(current_user, public_id, utcnow()).searches)
+    typed = kept_input.typed_into(form, request.form)
+    kept_input.keep(public_id, "search", kept_input.Attempt(typed, searches=searches))
     return _to_call(public_id)
 
 
@@ -253,6 +222,7 @@ def release(public_id: str) -> BaseResponse:
     if failed:
         flash(failed, "error")
         return _to_call(public_id)
+    kept_input.forget()
     flash("The call is back in the queue.", "success")
     return redirect(url_for("console.queue"))
 
@@ -262,15 +232,19 @@ def release(public_id: str) -> BaseResponse:
 @refusals_back_to(to_call_page)
 def wrap_up(public_id: str) -> str | BaseResponse:
     form = WrapUpForm()
-    held, invalid = _step(public_id, "wrap_up_form", form)
+    held, invalid = call_page.step_form(public_id, "wrap_up", form)
     if invalid is not None:
         return invalid
     try:
-        code = WrapUp(form.code.data)
-    except ValueError as error:
-        raise Refused("Choose a wrap-up from the list.") from error
-    work = handlings.wrap_up(current_user, held, code, form.note.data or "", utcnow())
+        try:
+            code = WrapUp(form.code.data)
+        except ValueError as error:
+            raise Refused("Choose a wrap-up from the list.", "code") from error
+        work = handlings.wrap_up(current_user, held, code, form.note.data or "", utcnow())
+    except Refused as refusal:
+        return call_page.refused_step(public_id, "wrap_up", form, refusal)
     after_commit(work)  # hanging up has no outcome to record: a failure is only logged
+    kept_input.forget()
     flash("Call wrapped up. You can take the next call.", "success")
     return redirect(url_for("console.queue"))
 
@@ -291,7 +265,13 @@ def open_record(public_id: str, token: str) -> str | BaseResponse:
         purposes=PURPOSE_LABELS,
         read_form=ReadBackForm(),
         brokered_form=BrokeredForm(),
+        brokered=lookup.brokered_request(opened.match),
     )
+
+
+def _in_place() -> bool:
+    """Whether the page asked for the answer as data, to update itself (static/in_place.js)."""
+    return request.headers.get("X-Requested-With") == "fetch"
 
 
 @bp.post("/calls/<public_id>/records/<token>/read-back")
@@ -303,8 +283,13 @@ def read_back(public_id: str, token: str) -> BaseResponse:
     valid(form)
     label = lookup.read_back(current_user, held, token, form.item_key.data, utcnow())
     db.session.commit()
-    flash(f"Marked as read back: {label}.", "success")
-    return redirect(to_record_page(public_id, token))
+    said = f"Marked as read back: {label}."
+    if _in_place():
+        return jsonify(message=said)
+    flash(said, "success")
+    # Back to the row read, not the top of the record.
+    row = "item-" + form.item_key.data.replace(".", "-")
+    return redirect(f"{to_record_page(public_id, token)}#{row}")
 
 
 @bp.post("/calls/<public_id>/records/<token>/brokered")
@@ -317,7 +302,10 @@ def brokered(public_id: str, token: str) -> BaseResponse:
         raise Refused("Say why the caller needs to be put in touch.")
     lookup.request_brokered_contact(current_user, held, token, form.reason.data, utcnow())
     db.session.commit()
-    flash("Brokered contact requested from the local authority ContactPoint team.", "success")
+    said = "Brokered contact requested from the local authority ContactPoint team."
+    if _in_place():
+        return jsonify(message=said)
+    flash(said, "success")
     return redirect(to_record_page(public_id, token))
 
 

@@ -14,7 +14,12 @@ from desk.core.extensions import db
 
 
 class Refused(Exception):
-    """The user may not do this now; args[0] says why, in words for them."""
+    """The user may not do this now; args[0] says why, in words for them, and `field` names the
+    form field it is about, where there is one, for the page to point at."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
     @property
     def message(self) -> str:
@@ -24,8 +29,8 @@ class Refused(Exception):
 class AuditedRefusal(Refused):
     """A refusal the audit log must keep, though nothing else of its request is kept."""
 
-    def __init__(self, message: str, kind: Event, **row: Any) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, kind: Event, field: str | None = None, **row: Any) -> None:
+        super().__init__(message, field)
         self.kind, self.row = kind, row
 
 

@@ -71,7 +71,12 @@ class Criteria:
 
 
 class SearchRefused(ValueError):
-    """Criteria the desk will not search on; args[0] is a clear message for the operator."""
+    """Criteria the desk will not search on; args[0] is a clear message for the operator, and
+    `field` the criterion (a Criteria field's name) to change, where there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,8 @@ class ResultLine:
     date_of_birth: date
     gender: Gender
     town: str | None
+    is_shielded: bool = False  # marked in the list: every contact is brokered
+    has_other_services: bool = False  # services the operator may not name are involved
 
 
 def form_of(criteria: Criteria, today: date | None = None) -> SearchMethod:
@@ -107,48 +114,63 @@ def form_of(criteria: Criteria, today: date | None = None) -> SearchMethod:
     born = criteria.date_of_birth
     if number:
         if family or given or born or gender or postcode:
-            raise SearchRefused("Search by ContactPoint number on its own: clear the other fields.")
+            raise SearchRefused(
+                "Search by ContactPoint number on its own: clear the other fields.",
+                "contactpoint_number",
+            )
         if not contactpoint.is_valid(number):
             raise SearchRefused(
                 "That is not a valid ContactPoint number: ask the caller to read the 10 digits "
-                "again."
+                "again.",
+                "contactpoint_number",
             )
         return SearchMethod.CONTACTPOINT_NUMBER
     if not (family or given or born or gender or postcode):
-        raise SearchRefused(f"Nothing to search on: ask the caller for {WHAT_TO_ASK}.")
+        raise SearchRefused(
+            f"Nothing to search on: ask the caller for {WHAT_TO_ASK}.", "family_name"
+        )
     if not family:
-        raise SearchRefused(f"The family name is needed: ask the caller for {WHAT_TO_ASK}.")
+        raise SearchRefused(
+            f"The family name is needed: ask the caller for {WHAT_TO_ASK}.", "family_name"
+        )
     _check_name("family name", family)
     if given:
         _check_name("given name", given)
     if born and postcode:
         # Each form has its own rules (a postcode search hides shielded children): never both.
-        raise SearchRefused("Search by date of birth or by postcode, not both: clear one.")
+        raise SearchRefused(
+            "Search by date of birth or by postcode, not both: clear one.", "postcode"
+        )
     if born:
         if born > (today or today_in_england()):
-            raise SearchRefused("The date of birth is in the future: ask the caller again.")
+            raise SearchRefused(
+                "The date of birth is in the future: ask the caller again.", "date_of_birth"
+            )
         if gender and gender not in set(Gender):
-            raise SearchRefused("Gender is female, male, other or unknown.")
+            raise SearchRefused("Gender is female, male, other or unknown.", "gender")
         return SearchMethod.NAME_AND_DATE_OF_BIRTH
     if postcode:
         if gender:
             raise SearchRefused(
-                "Gender narrows a search by date of birth only: clear it to search by postcode."
+                "Gender narrows a search by date of birth only: clear it to search by postcode.",
+                "gender",
             )
         if not given:
             raise SearchRefused(
-                "A search by postcode needs the given name too: ask the caller for it."
+                "A search by postcode needs the given name too: ask the caller for it.",
+                "given_name",
             )
         try:
             postcodes.normalise(postcode)
         except ValueError:
             raise SearchRefused(
-                "That is not a UK postcode: ask the caller to spell it again."
+                "That is not a UK postcode: ask the caller to spell it again.", "postcode"
             ) from None
         return SearchMethod.NAME_AND_POSTCODE
     raise SearchRefused(
         "A name is not enough: ask the caller for the date of birth, or the given name "
-        "and postcode."
+        "and postcode.",
+        "date_of_birth",
     )
 
 
@@ -210,6 +232,8 @@ def result_line(child: Child) -> ResultLine:
         date_of_birth=child.date_of_birth,
         gender=child.gender,
         town=None if child.is_shielded else child.town,
+        is_shielded=child.is_shielded,
+        has_other_services=not child.is_shielded and any(c.is_sensitive for c in child.contacts),
     )
 
 
@@ -250,10 +274,14 @@ def _check_name(label: str, name: str) -> None:
     if not has_only_name_characters(name):
         raise SearchRefused(
             f"The {label} may hold only letters, spaces, apostrophes and hyphens: "
-            "no wildcards (%, * or _), digits or other signs."
+            "no wildcards (%, * or _), digits or other signs.",
+            label.replace(" ", "_"),
         )
     if letter_count(name) < 2:
-        raise SearchRefused(f"The {label} needs at least 2 letters: ask the caller to spell it.")
+        raise SearchRefused(
+            f"The {label} needs at least 2 letters: ask the caller to spell it.",
+            label.replace(" ", "_"),
+        )
 
 
 def _compact_number(raw: str) -> str:

@@ -4,11 +4,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from desk.console.models import WRAP_UP_LABELS
+from desk.core.date_input import DayMonthYearField
 from desk.review.flags import RULES
 from desk.review.listing import IN_PROGRESS, Filters
 
@@ -39,8 +40,10 @@ class FilterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
     class Meta:
         csrf = False
 
-    date_from = DateField("From", validators=[Optional(), _in_the_desks_years])
-    date_to = DateField("To", validators=[Optional(), _in_the_desks_years, _not_before_from])
+    date_from = DayMonthYearField("From", validators=[Optional(), _in_the_desks_years])
+    date_to = DayMonthYearField(
+        "To", validators=[Optional(), _in_the_desks_years, _not_before_from]
+    )
     operator = SelectField("Operator", choices=[SelectChoice("", "Any operator")], default="")
     practitioner = StringField(
         "Practitioner ID",
@@ -118,11 +121,11 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hint
     class Meta:
         csrf = False
 
-    date_from = DateField(
+    date_from = DayMonthYearField(
         "From",
         validators=[DataRequired("Give the first day of the period."), _in_the_desks_years],
     )
-    date_to = DateField(
+    date_to = DayMonthYearField(
         "To",
         validators=[
             DataRequired("Give the last day of the period."),

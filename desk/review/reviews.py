@@ -75,6 +75,34 @@ def took_call(staff: Staff, call: Call, handling: Handling | None) -> bool:
     return db.session.scalar(taken.limit(1)) is not None
 
 
+def next_unreviewed(supervisor: Staff, current: Call) -> Call | None:
+    """The oldest assessed call, other than this one, still to be signed off that this
+    supervisor may sign off: one they never took."""
+    taken_by_them = (
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.call_id == Call.id,
+            AuditEvent.kind == Event.CALL_TAKEN,
+            AuditEvent.operator_id == supervisor.id,
+        )
+        .exists()
+    )
+    query = (
+        select(Call)
+        .join(Handling, Handling.call_id == Call.id)
+        .join(Review, Review.call_id == Call.id)
+        .where(
+            Review.signed_off_at.is_(None),
+            Call.id != current.id,
+            Handling.operator_id != supervisor.id,
+            ~taken_by_them,
+        )
+        .order_by(Call.started_at, Call.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
 def sign_off(
     supervisor: Staff, call: Call, handling: Handling, comment: str, now: datetime
 ) -> Review:

@@ -116,7 +116,10 @@ def call(public_id: str) -> str:
 def _show_call(call: Call, handling: Handling, form: SignOffForm) -> str:
     shown = reviews.call_review(current_user, call, handling, _zone())
     _audited_view("call", call)
-    return render_template("review/call.html", shown=shown, call=call, form=form)
+    following = reviews.next_unreviewed(current_user, call)
+    return render_template(
+        "review/call.html", shown=shown, call=call, form=form, following=following
+    )
 
 
 @bp.post("/calls/<public_id>/sign-off")

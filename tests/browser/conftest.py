@@ -76,8 +76,8 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 
 def accessibility_violations(page: Page, within: str = "html") -> list[str]:
-    """What axe-core finds wrong on the page, or the part of it `within` selects (WCAG 2.1
-    AA), by rule and element.
+    """What axe-core finds wrong on the page, or the part of it `within` selects (WCAG 2.2 A
+    and AA), by rule and element.
 
     Evaluated through the browser's debugging protocol, which the page's
     Content-Security-Policy does not govern, so the policy stays as strict as it is.
@@ -86,7 +86,7 @@ def accessibility_violations(page: Page, within: str = "html") -> list[str]:
         page.evaluate(AXE.read_text())
     found = page.evaluate(
         """async (within) => {
-            const tags = ["wcag2a", "wcag2aa", "wcag21aa"];
+            const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
             const found = await axe.run(within, { runOnly: tags });
             return found.violations.map(
                 (v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", "));
@@ -115,3 +115,61 @@ def assert_accessible(page: Page) -> None:
     """No violation axe-core can find on the page as it stands (accessibility_violations)."""
     found = accessibility_violations(page)
     assert found == [], found
+
+
+def fill_date(page: Page, legend: str, iso_date: str) -> None:
+    """Type a date into GOV.UK's date input (day, month, year) named by its legend."""
+    year, month, day = iso_date.split("-")
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(day.lstrip("0"))
+    group.get_by_label("Month").fill(month.lstrip("0"))
+    group.get_by_label("Year").fill(year)
+
+
+NARROWEST = 320  # CSS pixels: WCAG 1.4.10, a 1280-pixel screen at 400% zoom
+# The innermost elements that reach past the screen's right edge, to say what does not reflow.
+WIDER_THAN_THE_SCREEN = """(width) => Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right > width + 1)
+  .filter((e) => !Array.from(e.children).some((c) => c.getBoundingClientRect().right > width + 1))
+  .slice(0, 5).map((e) => (e.closest("[id]") || {}).id + " " + e.tagName.toLowerCase() + "." +
+    Array.from(e.classList).join(".") + " " + Math.round(e.getBoundingClientRect().right))"""
+
+
+def assert_reflows(page: Page) -> None:
+    """At 320 CSS pixels wide the page reads in one column: nothing scrolls sideways."""
+    wide = page.viewport_size
+    page.set_viewport_size({"width": NARROWEST, "height": 640})
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wider = page.evaluate(WIDER_THAN_THE_SCREEN, NARROWEST) if width > NARROWEST else []
+        assert width <= NARROWEST, f"{page.url} is {width} CSS pixels wide at {NARROWEST}: {wider}"
+    finally:
+        if wide is not None:
+            page.set_viewport_size(wide)
+
+
+# The focus indicator's colours (outline, box-shadow, background) and the contrast of the
+# strongest of them against what is behind the element, as WCAG 2.2's focus appearance asks.
+FOCUS_CONTRAST = "\n".join(
+    line
+    for line in (Path(__file__).parent / "focus_contrast.js").read_text().splitlines()
+    if not line.startswith("//")  # the function alone, for evaluate
+)
+
+
+def assert_focus_visible(page: Page, selector: str) -> None:
+    """Each element the selector finds shows, when focused by keyboard, an indicator at 3:1."""
+    found = page.locator(selector)
+    assert found.count() > 0, f"nothing matches {selector} on {page.url}"
+    for n in range(found.count()):
+        element = found.nth(n)
+        if not element.is_visible() or not element.is_enabled():
+            continue  # what cannot be focused has no focus to show
+        element.focus()
+        contrast = element.evaluate(FOCUS_CONTRAST)
+        if contrast < 3:
+            shown = element.evaluate(
+                "e => [e.outerHTML.slice(0, 120), getComputedStyle(e).outline,"
+                " getComputedStyle(e).boxShadow, getComputedStyle(e).backgroundColor]"
+            )
+            raise AssertionError(f"{page.url}: focus at {contrast:.2f}:1 on {shown}")

@@ -112,7 +112,7 @@ def test_an_administrator_unlocks_a_practitioner_and_adds_staff(
     page.get_by_role(
         "button", name="Add, and show their first password and authenticator once"
     ).click()
-    expect(page.locator(".field .error").first).to_be_visible()
+    expect(page.locator(".govuk-error-message").first).to_be_visible()
 
     page.get_by_role("link", name="Lapsing").click()
     expect(page.get_by_role("heading", name=re.compile("Vetting lapsing"))).to_be_visible()

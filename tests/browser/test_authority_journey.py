@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from desk.dev.simulator import Twilio
 from desk.staff.models import Role
-from tests.browser.conftest import assert_accessible, screenshot, sign_in_page
+from tests.browser.conftest import assert_accessible, fill_date, screenshot, sign_in_page
 from tests.children import child, load_children
 from tests.desk.conftest import Console, queued_call
 from tests.factories import make_practitioner, make_staff
@@ -142,7 +142,7 @@ def test_officers_broker_contact_and_shield_with_four_eyes(
         )
     page.get_by_label("ContactPoint number").fill(finch or "")
     page.get_by_label("Reason").select_option("adoption")
-    page.get_by_label("Review by").fill("2030-01-31")
+    fill_date(page, "Review by", "2030-01-31")
     page.get_by_role("button", name="Shield", exact=True).click()
     expect(page.get_by_text("The child is shielded, from now.")).to_be_visible()
     page.get_by_role("row", name=re.compile("Finch")).get_by_role(

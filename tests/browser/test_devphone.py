@@ -17,7 +17,7 @@ from desk.staff.models import Role
 from ivr import flow
 from ivr.flow import Field
 from ivr.models import Call, CallStatus
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_accessible, fill_date, screenshot
 from tests.children import child, load_children
 from tests.factories import PIN, STAFF_PASSWORD, current_code, make_practitioner, make_staff
 from tests.pages import staff_code
@@ -134,12 +134,12 @@ def test_a_practitioner_calls_on_the_dev_phone_and_an_operator_answers(
     operator.get_by_label("Purpose of the enquiry").select_option("find_professionals")
     operator.get_by_role("button", name="Record purpose").click()
     operator.get_by_label("Family name").fill(FAMILY)
-    operator.get_by_label("Date of birth").fill("2014-09-02")
+    fill_date(operator, "Date of birth", "2014-09-02")
     operator.get_by_role("button", name="Search").click()
     operator.get_by_role("link", name="Open").click()
     gp = operator.get_by_role("row", name=re.compile("Castlemere Surgery"))
     gp.get_by_role("button", name="Read back").click()
-    expect(gp.locator(".badge")).to_have_text("✓ Read to caller")
+    expect(gp.locator(".govuk-tag")).to_have_text("✓ Read to caller")
     operator.get_by_role("link", name=re.compile("Back to the call")).click()
     operator.get_by_label("Wrap-up").select_option("information_given")
     operator.get_by_role("button", name="Wrap up and hang up").click()

@@ -6,7 +6,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from desk.dev.simulator import Phone, Twilio
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import fill_date, screenshot
 from tests.children import child, load_children
 from tests.factories import PIN, STAFF_PASSWORD, current_code, make_practitioner, make_staff
 from tests.pages import staff_code
@@ -104,7 +104,7 @@ def test_an_operator_takes_a_call_and_reads_back_an_allowed_contact(
     page.get_by_role("button", name="Record purpose").click()
 
     page.get_by_label("Family name").fill("Quigley")
-    page.get_by_label("Date of birth").fill("2015-03-14")
+    fill_date(page, "Date of birth", "2015-03-14")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("cell", name="Amelia Rose Quigley")).to_be_visible()
     screenshot(page, "3-results")
@@ -114,7 +114,7 @@ def test_an_operator_takes_a_call_and_reads_back_an_allowed_contact(
     expect(gp).to_be_visible()
     gp.get_by_role("button", name="Read back").click()
     expect(page.get_by_text(re.compile("Marked as read back"))).to_be_visible()
-    expect(gp.locator(".badge")).to_have_text("✓ Read to caller")
+    expect(gp.locator(".govuk-tag")).to_have_text("✓ Read to caller")
     screenshot(page, "4-record-read-back")
 
     page.get_by_role("link", name=re.compile("Back to the call")).click()
@@ -139,7 +139,7 @@ def test_a_shielded_child_shows_nothing_that_could_locate_them(
     page.get_by_role("button", name="Record purpose").click()
     page.get_by_label("Family name").fill("Quennell")
     page.get_by_label("Given name").fill("Noah")
-    page.get_by_label("Date of birth").fill("2016-06-01")
+    fill_date(page, "Date of birth", "2016-06-01")
     page.get_by_role("button", name="Search").click()
     results = page.get_by_role("region", name="Results")
     expect(results.get_by_role("cell", name="Noah Quennell")).to_be_visible()

@@ -170,5 +170,5 @@ def console(app: Flask, client: FlaskClient, olive: int, phones: LocalTelephony)
 
 def flashed(response: TestResponse) -> list[str]:
     """The messages flashed on a page, as the operator reads them."""
-    found = re.findall(r'class="flash[^"]*"[^>]*>(.*?)</div>', response.text, re.S)
+    found = re.findall(r"data-flash[^>]*>(.*?)</(?:p|li|a|span)>", response.text, re.S)
     return [html.unescape(re.sub(r"\s+", " ", message).strip()) for message in found]

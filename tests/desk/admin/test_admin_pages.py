@@ -23,6 +23,12 @@ from verification.models import Practitioner
 
 ADA_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 
+# A field's error as GOV.UK's error message, tied to its field by id.
+ERROR = (
+    r'class="govuk-error-message" id="[^"]*-error">'
+    r'<span class="govuk-visually-hidden">Error:</span> '
+)
+
 
 @pytest.fixture
 def admin(app: Flask, client: FlaskClient) -> FlaskClient:
@@ -70,7 +76,7 @@ def test_unlock_needs_a_reason_and_is_audited_with_the_admin(
     assert "Locked" in state and "after 5 consecutive failed verifications" in state
     refused = submit(admin, page(sam), {"unlock-reason": ""}, f"{page(sam)}/unlock")
     assert refused.status_code == 400
-    assert re.search(r'class="error" role="alert">Give the reason', refused.text)
+    assert re.search(ERROR + "Give the reason", refused.text)
     assert stored_practitioner(app, sam).is_locked
     done = submit(admin, page(sam), {"unlock-reason": "Rang us; checked"}, f"{page(sam)}/unlock")
     assert done.status_code == 302
@@ -150,7 +156,7 @@ def test_a_soft_token_is_shown_once_as_a_qr_code(app: Flask, admin: FlaskClient,
 def test_an_unknown_serial_is_told_beside_its_field(admin: FlaskClient, sam: str) -> None:
     refused = submit(admin, page(sam), {"assign-serial": "NOPE"}, f"{page(sam)}/token/assign")
     assert refused.status_code == 400
-    assert re.search(r'class="error" role="alert">No token with the serial NOPE', refused.text)
+    assert re.search(ERROR + "No token with the serial NOPE", refused.text)
 
 
 def test_staff_are_added_disabled_unlocked_and_reenrolled(app: Flask, admin: FlaskClient) -> None:
@@ -235,7 +241,7 @@ def test_an_officer_is_added_with_the_authorities_they_work_for(
     # Refused beside the field that must change, and nothing added.
     assert unscoped.status_code == 400
     assert re.search(
-        r'id="authorities".*?</select>\s*<span class="error" role="alert">[^<]*needs at least one',
+        ERROR.replace('[^"]*-error', "authorities-error") + "[^<]*needs at least one",
         unscoped.text,
         re.S,
     )

@@ -48,7 +48,7 @@ def a_busy_call(twilio: Twilio, console: Console, alex: str) -> str:
 
 def page_text(response_text: str) -> str:
     """What the page says, as a reader sees it."""
-    main = response_text.split('<main id="main">', 1)[1]
+    main = re.split(r"<main[^>]*>", response_text, maxsplit=1)[1]
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main)))
 
 

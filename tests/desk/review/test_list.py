@@ -97,7 +97,7 @@ def test_signed_off_calls_leave_the_not_yet_reviewed_list(
     [
         ({"practitioner": "4000"}, "A practitioner ID is 8 digits."),
         ({"date_from": "2026-03-04", "date_to": "2026-03-01"}, "The end date is before the start"),
-        ({"date_from": "yesterday"}, "Not a valid date value."),
+        ({"date_from": "yesterday"}, "Give the date as day, month and year."),
         ({"date_to": "9999-12-31"}, "Give a date between 2000 and"),
         ({"date_from": "0001-01-01"}, "Give a date between 2000 and"),
     ],
