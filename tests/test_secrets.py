@@ -57,7 +57,7 @@ def test_no_password_or_staff_code_is_shown_again_or_logged(
         refused = sign_in(client, "sol", wrong_password, wrong_code)
         refused_code = sign_in(client, "sol", STAFF_PASSWORD, wrong_code)
         signed_in = sign_in(client, "sol", STAFF_PASSWORD, code)
-        front = client.get(signed_in.location)
+        front = client.get(signed_in.location, follow_redirects=True)
     assert signed_in.status_code == 302 and front.status_code == 200
     for secret in (wrong_password, STAFF_PASSWORD, wrong_code, code):
         assert secret not in caplog.text

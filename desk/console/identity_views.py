@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from desk.console import handling as handlings
 from desk.console import rechecking
-from desk.console.call_page import call_back_form
 from desk.console.answering import after_commit, refusals_back_to, to_call_page, valid
+from desk.console.call_page import call_back_form
 from desk.console.forms import ActionForm
 from desk.core.extensions import db
 from desk.core.refusals import Refused

@@ -71,7 +71,7 @@ def take(operator: Page, live_url: str, username: str, secret: str) -> None:
 def test_a_caller_on_another_number_is_called_back_keys_again_and_is_connected(
     live_app: Flask, live_url: str, page: Page, second_page: Page, operator_page: Page
 ) -> None:
-    practitioner_id, secret = "45000001", "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA"
+    practitioner_id, secret = "45100001", "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA"
     seed(live_app, practitioner_id, secret, "cb-cora", "+447700945001")
     first, registered, operator = page, second_page, operator_page
     queued(first, live_url, ELSEWHERE, practitioner_id, secret)
@@ -112,7 +112,7 @@ def test_a_caller_on_another_number_is_called_back_keys_again_and_is_connected(
 def test_mid_call_the_operator_asks_for_a_fresh_code_and_sees_verified_without_the_digits(
     live_app: Flask, live_url: str, page: Page, operator_page: Page
 ) -> None:
-    practitioner_id, secret = "45000002", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    practitioner_id, secret = "45100002", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
     seed(live_app, practitioner_id, secret, "cb-carl", "+447700945002")
     phone, operator = page, operator_page
     queued(phone, live_url, REGISTERED, practitioner_id, secret)
@@ -139,7 +139,7 @@ def test_mid_call_the_operator_asks_for_a_fresh_code_and_sees_verified_without_t
 def test_a_caller_chooses_a_call_back_hangs_up_and_is_rung_back_at_their_turn(
     live_app: Flask, live_url: str, page: Page, operator_page: Page
 ) -> None:
-    practitioner_id, secret = "45000003", "MZXW6YTBOIYTEMZUGU3DOOBZGAYTEMZU"
+    practitioner_id, secret = "45100003", "MZXW6YTBOIYTEMZUGU3DOOBZGAYTEMZU"
     seed(live_app, practitioner_id, secret, "cb-cleo", "+447700945003")
     phone, operator = page, operator_page
     queued(phone, live_url, REGISTERED, practitioner_id, secret)

@@ -35,7 +35,8 @@ def admin(app: Flask, client: FlaskClient) -> FlaskClient:
     with app.app_context():
         make_staff(username="ada", name="Ada Admin", role=Role.ADMIN, totp_secret=ADA_SECRET)
     response = sign_in(client, username="ada", code=staff_code(ADA_SECRET))
-    assert response.headers["Location"] == "/admin/"
+    # Signed in, the administrator lands on administration.
+    assert client.get(response.headers["Location"]).headers["Location"] == "/admin/"
     return client
 
 
