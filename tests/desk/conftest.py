@@ -109,7 +109,7 @@ class Console:
 
 def registered_choice(page: str, number: str) -> str:
     """The value of the call-back form's radio button for a registered number."""
-    found = re.search(rf'value="(\d+)"[^>]*> {re.escape(number)}', page)
+    found = re.search(rf'value="(\d+)"[^>]*>\s*(?:<label[^>]*>)?\s*{re.escape(number)}<', page)
     assert found is not None, f"{number} is not offered for a call-back"
     return found.group(1)
 
