@@ -206,7 +206,8 @@ def search(public_id: str) -> BaseResponse:
     searches = len(handlings.active_handling(current_user, public_id, utcnow()).searches)
     typed = kept_input.typed_into(form, request.form)
     kept_input.keep(public_id, "search", kept_input.Attempt(typed, searches=searches))
-    return _to_call(public_id)
+    # Straight to the results: on a laptop screen they are below the search form.
+    return redirect(f"{to_call_page(public_id)}#results")
 
 
 @bp.post("/calls/<public_id>/release")
