@@ -46,7 +46,8 @@ class Operator:
         )
         if r.status_code != 302:
             raise Unexpected(f"POST {path}: {r.status_code}, not a redirect")
-        return re.sub(r"^https?://[^/]+", "", r.headers["Location"])
+        # The page it goes to, without the part of it scrolled to (a search goes to #results).
+        return re.sub(r"^https?://[^/]+", "", r.headers["Location"]).split("#")[0]
 
     def sign_in(self) -> None:
         token = token_in(self.get("/sign-in").text)
