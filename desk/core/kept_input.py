@@ -8,9 +8,8 @@ shows it takes it out of the session (`take`). The operator's console keeps its 
 (desk/console/kept_input.py), on this module's `Attempt`, `typed_into` and `form_again`.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import flash, request, session
 from flask_wtf import FlaskForm
@@ -25,13 +24,14 @@ PAGE_KEY = "desk.kept.page"
 # names its other secret fields (a token's codes typed into plain text boxes) in `not_kept`.
 NEVER_KEPT_TYPES = frozenset({"PasswordField", "CSRFTokenField"})
 Form = TypeVar("Form", bound=FlaskForm)
+Typed = dict[str, str | list[str]]
 
 
 @dataclass(frozen=True)
 class Attempt:
     """A form's newest attempt: what was typed, and what was wrong with it."""
 
-    typed: dict[str, str]
+    typed: Typed
     errors: dict[str, list[str]] = field(default_factory=dict)
     refusal: str | None = None  # a refusal that points at no one field
 
@@ -40,16 +40,21 @@ class Attempt:
         return bool(self.errors or self.refusal)
 
 
-def typed_into(form: FlaskForm, posted: Mapping[str, str]) -> dict[str, str]:
-    """The form's fields as typed (a date as its three boxes), blanks and secrets left out."""
+def typed_into(form: FlaskForm, posted: MultiDict[str, str]) -> Typed:
+    """The form's fields as typed (a date as its three boxes, a multiple choice as its list),
+    blanks and secrets left out."""
     secrets: frozenset[str] = getattr(form, "not_kept", frozenset())
-    names = []
+    typed: Typed = {}
     for f in form:
+        if f.type in NEVER_KEPT_TYPES or f.short_name in secrets:
+            continue
         if f.type == "DayMonthYearField":
-            names += [f"{f.name}-{part}" for part in PARTS]
-        elif f.type not in NEVER_KEPT_TYPES and f.name not in secrets:
-            names.append(f.name)
-    return {name: posted[name] for name in names if posted.get(name)}
+            typed.update({n: posted[n] for n in (f"{f.name}-{p}" for p in PARTS) if posted.get(n)})
+        elif f.type == "SelectMultipleField" and posted.getlist(f.name):
+            typed[f.name] = posted.getlist(f.name)
+        elif posted.get(f.name):
+            typed[f.name] = posted[f.name]
+    return typed
 
 
 def invalid(form: FlaskForm) -> Attempt:
@@ -68,11 +73,12 @@ def refused(form: FlaskForm, refusal: Refused) -> Attempt:
     return Attempt(typed, refusal=refusal.message)
 
 
-def form_again(form_class: type[Form], attempt: Attempt | None) -> Form:
-    """The form as the user left it, with each error beside its field."""
+def form_again(form_class: type[Form], attempt: Attempt | None, **options: Any) -> Form:
+    """The form as the user left it, with each error beside its field (`options`, such as a
+    prefix, as the form is made on its page)."""
     if attempt is None:
-        return form_class()  # type: ignore[no-any-return]  # flask-wtf has no type hints
-    form: Form = form_class(formdata=MultiDict(attempt.typed))
+        return form_class(**options)  # type: ignore[no-any-return]  # flask-wtf has no hints
+    form: Form = form_class(formdata=MultiDict(attempt.typed), **options)
     for name, messages in attempt.errors.items():
         if name in form:
             form[name].errors = list(messages)
