@@ -1,8 +1,8 @@
 """Supervisors' pages, of one shape: parse, call a service, commit once, render or redirect.
 
 A GET writes one thing only, the audit of what the supervisor saw (`_audited_view`): no page
-assesses a call (desk/review/assessment.py does, at wrap-up). Every refusal reaches the
-supervisor one way, through `refused`.
+assesses a call (desk/review/assessment.py does, at wrap-up). A refusal reaches the
+supervisor through `refused`, but the sign-off's, which goes back with the comment kept.
 """
 
 from datetime import datetime
