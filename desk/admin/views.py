@@ -47,6 +47,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 admins_only = role_required(Role.ADMIN)
 LAST_CALLS = 10
 EXPIRED = "The form had expired: try again."
+PROBLEMS_SHOWN = 10
 
 
 def _actor() -> Actor:
@@ -142,7 +143,7 @@ def _kept_page(practitioner_id: str, name: str) -> str:
     return f"admin.practitioner:{practitioner_id}:{name}"
 
 
-def _page(practitioner: Practitioner, status: int = 200, **shown: Any) -> BaseResponse:
+def _page(practitioner: Practitioner, **shown: Any) -> BaseResponse:
     page_forms: dict[str, Any] = {"plain_form": forms.EmptyForm()}
     for name, (form_class, prefix) in KEPT_FORMS.items():
         attempt = kept_input.take(_kept_page(practitioner.id, name))
@@ -157,7 +158,7 @@ def _page(practitioner: Practitioner, status: int = 200, **shown: Any) -> BaseRe
     html = render_template(
         "admin/practitioner.html", **_state(practitioner), **page_forms, **extras
     )
-    return _no_store(html, status)
+    return _no_store(html)
 
 
 @bp.get("/practitioners/<practitioner_id>")
@@ -322,32 +323,11 @@ def phones(practitioner_id: str) -> BaseResponse:
     return _change(practitioner_id, "phones_form", form, act, "phones")
 
 
-@bp.route("/lapsing", methods=["GET", "POST"])
+@bp.get("/lapsing")
 @admins_only
-def lapsing_lists() -> BaseResponse | str:
+def lapsing_lists() -> str:
     """Whose vetting or training lapses in the next 30 days, and the dates from a file."""
-    form = forms.DatesFileForm()
-    report = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        suffix = Path(upload.filename or "dates.csv").suffix.lower()
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"dates{suffix}"
-            upload.save(path)
-            report = dates.update(
-                path, enrolment.format_of(path, None), utcnow().date(), by=_actor()
-            )
-        if report.problem_count:
-            db.session.rollback()
-            form.file.errors = [
-                *report.problems,
-                f"{report.problem_count} of {report.lines} lines have problems: "
-                "nothing was changed.",
-            ]
-        else:
-            db.session.commit()
-            flash(f"Dates updated for {report.updated}; {report.unchanged} unchanged.", "success")
-            return redirect(url_for("admin.lapsing_lists"))
+    form = kept_input.form_again(forms.DatesFileForm, kept_input.take("admin.lapsing"))
     today = utcnow().date()
     return render_template(
         "admin/lapsing.html",
@@ -357,7 +337,37 @@ def lapsing_lists() -> BaseResponse | str:
     )
 
 
-def _staff_page(status: int = 200, **shown: Any) -> BaseResponse:
+@bp.post("/lapsing")
+@admins_only
+def update_dates() -> BaseResponse:
+    """The dates from a file, all or nothing; a file with problems goes back to the page with
+    the first of them beside the field (a file cannot be kept: it is chosen again)."""
+    form = forms.DatesFileForm()
+    back = redirect(url_for("admin.lapsing_lists"))
+    if not form.validate_on_submit():
+        kept_input.keep("admin.lapsing", kept_input.invalid(form))
+        return back
+    upload = form.file.data
+    suffix = Path(upload.filename or "dates.csv").suffix.lower()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"dates{suffix}"
+        upload.save(path)
+        report = dates.update(path, enrolment.format_of(path, None), utcnow().date(), by=_actor())
+    if report.problem_count:
+        db.session.rollback()
+        # The session cookie is small: the first problems, and how many there were.
+        problems = [
+            *report.problems[:PROBLEMS_SHOWN],
+            f"{report.problem_count} of {report.lines} lines have problems: nothing was changed.",
+        ]
+        kept_input.keep("admin.lapsing", kept_input.Attempt({}, {"file": problems}))
+        return back
+    db.session.commit()
+    flash(f"Dates updated for {report.updated}; {report.unchanged} unchanged.", "success")
+    return back
+
+
+def _staff_page(**shown: Any) -> BaseResponse:
     add_form = shown.pop("add_form", None) or forms.AddStaffForm(formdata=None)
     html = render_template(
         "admin/staff.html",
@@ -367,7 +377,7 @@ def _staff_page(status: int = 200, **shown: Any) -> BaseResponse:
         authority_names=lambda codes: sorted(authority_name(code) for code in codes),
         **shown,
     )
-    return _no_store(html, status)
+    return _no_store(html)
 
 
 @bp.get("/staff")
@@ -425,7 +435,8 @@ def _member(username: str) -> Staff:
 def _staff_change(username: str, act: Callable[[Staff], str]) -> BaseResponse:
     member = _member(username)
     if not forms.EmptyForm().validate_on_submit():
-        return _staff_page(400)
+        flash(EXPIRED, "error")
+        return redirect(url_for("admin.staff"))
     done = act(member)
     db.session.commit()
     flash(done, "success")
@@ -459,7 +470,8 @@ def unlock_staff(username: str) -> BaseResponse:
 def reenrol_staff(username: str) -> BaseResponse:
     member = _member(username)
     if not forms.EmptyForm().validate_on_submit():
-        return _staff_page(400)
+        flash(EXPIRED, "error")
+        return redirect(url_for("admin.staff"))
     secret = accounts.reenrol_authenticator(member, by=current_user._get_current_object())
     db.session.commit()
     flash(f"New authenticator for {member.username}: the old one no longer works.", "success")

@@ -228,9 +228,10 @@ def test_lapsing_lists_and_dates_from_a_file(app: Flask, admin: FlaskClient) -> 
         "/admin/lapsing",
         {"file": (io.BytesIO(body.encode()), "dates.csv")},  # type: ignore[dict-item]
     )
-    assert bad.status_code == 200
-    assert "line 3: give vetted_on, trained_on or both" in bad.text
-    assert "nothing was changed" in bad.text
+    refused = shown_after(admin, bad)
+    assert "line 3: give vetted_on, trained_on or both" in refused.text
+    assert "nothing was changed" in refused.text and 'id="file-error"' in refused.text
+    assert "nothing was changed" not in admin.get("/admin/lapsing").text  # said once
     good = body.splitlines()[:2]
     done = submit(
         admin,
