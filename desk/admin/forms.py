@@ -73,6 +73,9 @@ CODE_FIELD: dict[str, Any] = {
 
 
 class ResyncForm(FlaskForm):  # type: ignore[misc]
+    # Token codes: never kept in the session across a refusal (desk/core/kept_input.py).
+    not_kept = frozenset({"first", "second"})
+
     first = StringField(
         "A code the token shows",
         validators=[InputRequired("Type the code."), SIX_DIGITS],

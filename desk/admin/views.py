@@ -19,17 +19,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from desk.admin import forms
+from desk.core import kept_input
 from desk.core.audit.actors import Actor
 from desk.core.audit.events import Event
 from desk.core.audit.models import AuditEvent
 from desk.core.authorities import authority_name
 from desk.core.credentials import totp
 from desk.core.extensions import db
+from desk.core.refusals import Refused
 from desk.core.types import utcnow
 from desk.staff import accounts
 from desk.staff.access import role_required
@@ -43,6 +46,8 @@ from verification.models import Practitioner
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admins_only = role_required(Role.ADMIN)
 LAST_CALLS = 10
+EXPIRED = "The form had expired: try again."
+PROBLEMS_SHOWN = 10
 
 
 def _actor() -> Actor:
@@ -123,26 +128,37 @@ def _state(practitioner: Practitioner) -> dict[str, Any]:
     }
 
 
-def _page(practitioner: Practitioner, status: int = 200, **shown: Any) -> BaseResponse:
-    page_forms = {
-        "unlock_form": forms.ReasonForm(prefix="unlock"),
-        "suspend_form": forms.ReasonForm(prefix="suspend"),
-        "plain_form": forms.EmptyForm(),
-        "activation_form": forms.ActivationForm(prefix="activation"),
-        "assign_form": forms.AssignTokenForm(prefix="assign"),
-        "resync_form": forms.ResyncForm(prefix="resync"),
-        "phones_form": forms.PhonesForm(
-            prefix="phones",
-            formdata=None,
-            data={"phones": "\n".join(p.number for p in practitioner.phones)},
-        ),
-    }
+# The practitioner page's forms that keep what was typed across a refusal's redirect.
+KEPT_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
+    "unlock_form": (forms.ReasonForm, "unlock"),
+    "suspend_form": (forms.ReasonForm, "suspend"),
+    "activation_form": (forms.ActivationForm, "activation"),
+    "assign_form": (forms.AssignTokenForm, "assign"),
+    "resync_form": (forms.ResyncForm, "resync"),
+    "phones_form": (forms.PhonesForm, "phones"),
+}
+
+
+def _kept_page(practitioner_id: str, name: str) -> str:
+    return f"admin.practitioner:{practitioner_id}:{name}"
+
+
+def _page(practitioner: Practitioner, **shown: Any) -> BaseResponse:
+    page_forms: dict[str, Any] = {"plain_form": forms.EmptyForm()}
+    for name, (form_class, prefix) in KEPT_FORMS.items():
+        attempt = kept_input.take(_kept_page(practitioner.id, name))
+        page_forms[name] = kept_input.form_again(form_class, attempt, prefix=prefix)
+        if name == "phones_form" and attempt is None:  # the numbers as registered
+            numbers = "\n".join(p.number for p in practitioner.phones)
+            page_forms[name] = forms.PhonesForm(
+                prefix="phones", formdata=None, data={"phones": numbers}
+            )
     page_forms.update({k: v for k, v in shown.items() if k.endswith("_form")})
     extras = {k: v for k, v in shown.items() if not k.endswith("_form")}
     html = render_template(
         "admin/practitioner.html", **_state(practitioner), **page_forms, **extras
     )
-    return _no_store(html, status)
+    return _no_store(html)
 
 
 @bp.get("/practitioners/<practitioner_id>")
@@ -158,25 +174,27 @@ def _change(
     act: Callable[[Practitioner, Any], str],
     field: str | None = None,
 ) -> BaseResponse:
-    """Validate the form, make the change through its service and commit; a refusal goes back
-    on the page next to the form's field."""
+    """Validate the form, make the change through its service and commit. Invalid or refused,
+    back to the page (POST-redirect-GET) with what was typed kept and the reason next to the
+    form's field; a button's own form (no field) that fails has only its token to blame."""
     practitioner = _practitioner(practitioner_id)
-    if form.validate_on_submit():
-        try:
-            done = act(practitioner, form)
-        except (ValueError, LookupError) as error:
-            db.session.rollback()
-            practitioner = _practitioner(practitioner_id)
-            target = getattr(form, field) if field else None
-            if target is None:
-                flash(_sentence(str(error)), "error")
-            else:
-                target.errors = [*target.errors, _sentence(str(error))]
-            return _page(practitioner, 400, **{name: form})
-        db.session.commit()
-        flash(done, "success")
-        return redirect(url_for("admin.practitioner", practitioner_id=practitioner_id))
-    return _page(practitioner, 400, **{name: form})
+    back = redirect(url_for("admin.practitioner", practitioner_id=practitioner_id))
+    if not form.validate_on_submit():
+        if name in KEPT_FORMS:
+            kept_input.keep(_kept_page(practitioner_id, name), kept_input.invalid(form))
+        else:
+            flash(EXPIRED, "error")
+        return back
+    try:
+        done = act(practitioner, form)
+    except (ValueError, LookupError) as error:
+        refused = kept_input.refused(form, Refused(_sentence(str(error)), field))
+        if name in KEPT_FORMS:
+            kept_input.keep(_kept_page(practitioner_id, name), refused)
+        return back
+    db.session.commit()
+    flash(done, "success")
+    return back
 
 
 @bp.post("/practitioners/<practitioner_id>/unlock")
@@ -218,7 +236,10 @@ def new_activation(practitioner_id: str) -> BaseResponse:
     practitioner = _practitioner(practitioner_id)
     form = forms.ActivationForm(prefix="activation")
     if not form.validate_on_submit():
-        return _page(practitioner, 400, activation_form=form)
+        kept_input.keep(_kept_page(practitioner_id, "activation_form"), kept_input.invalid(form))
+        return redirect(url_for("admin.practitioner", practitioner_id=practitioner_id))
+    # Valid, the page answers the POST itself: it shows the new code once, and a code is
+    # never put in the session to survive a redirect (nor is the soft token's secret below).
     delivery = form.delivery.data
     issued = administration.issue_activation(practitioner, utcnow(), by=_actor(), delivery=delivery)
     db.session.commit()
@@ -283,7 +304,8 @@ def soft_token(practitioner_id: str) -> BaseResponse:
     practitioner = _practitioner(practitioner_id)
     form = forms.EmptyForm()
     if not form.validate_on_submit():
-        return _page(practitioner, 400)
+        flash(EXPIRED, "error")
+        return redirect(url_for("admin.practitioner", practitioner_id=practitioner_id))
     secret = tokens.issue_soft(practitioner, by=_actor())
     db.session.commit()
     uri = totp.provisioning_uri(secret, practitioner.id)
@@ -301,32 +323,11 @@ def phones(practitioner_id: str) -> BaseResponse:
     return _change(practitioner_id, "phones_form", form, act, "phones")
 
 
-@bp.route("/lapsing", methods=["GET", "POST"])
+@bp.get("/lapsing")
 @admins_only
-def lapsing_lists() -> BaseResponse | str:
+def lapsing_lists() -> str:
     """Whose vetting or training lapses in the next 30 days, and the dates from a file."""
-    form = forms.DatesFileForm()
-    report = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        suffix = Path(upload.filename or "dates.csv").suffix.lower()
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"dates{suffix}"
-            upload.save(path)
-            report = dates.update(
-                path, enrolment.format_of(path, None), utcnow().date(), by=_actor()
-            )
-        if report.problem_count:
-            db.session.rollback()
-            form.file.errors = [
-                *report.problems,
-                f"{report.problem_count} of {report.lines} lines have problems: "
-                "nothing was changed.",
-            ]
-        else:
-            db.session.commit()
-            flash(f"Dates updated for {report.updated}; {report.unchanged} unchanged.", "success")
-            return redirect(url_for("admin.lapsing_lists"))
+    form = kept_input.form_again(forms.DatesFileForm, kept_input.take("admin.lapsing"))
     today = utcnow().date()
     return render_template(
         "admin/lapsing.html",
@@ -336,7 +337,37 @@ def lapsing_lists() -> BaseResponse | str:
     )
 
 
-def _staff_page(status: int = 200, **shown: Any) -> BaseResponse:
+@bp.post("/lapsing")
+@admins_only
+def update_dates() -> BaseResponse:
+    """The dates from a file, all or nothing; a file with problems goes back to the page with
+    the first of them beside the field (a file cannot be kept: it is chosen again)."""
+    form = forms.DatesFileForm()
+    back = redirect(url_for("admin.lapsing_lists"))
+    if not form.validate_on_submit():
+        kept_input.keep("admin.lapsing", kept_input.invalid(form))
+        return back
+    upload = form.file.data
+    suffix = Path(upload.filename or "dates.csv").suffix.lower()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"dates{suffix}"
+        upload.save(path)
+        report = dates.update(path, enrolment.format_of(path, None), utcnow().date(), by=_actor())
+    if report.problem_count:
+        db.session.rollback()
+        # The session cookie is small: the first problems, and how many there were.
+        problems = [
+            *report.problems[:PROBLEMS_SHOWN],
+            f"{report.problem_count} of {report.lines} lines have problems: nothing was changed.",
+        ]
+        kept_input.keep("admin.lapsing", kept_input.Attempt({}, {"file": problems}))
+        return back
+    db.session.commit()
+    flash(f"Dates updated for {report.updated}; {report.unchanged} unchanged.", "success")
+    return back
+
+
+def _staff_page(**shown: Any) -> BaseResponse:
     add_form = shown.pop("add_form", None) or forms.AddStaffForm(formdata=None)
     html = render_template(
         "admin/staff.html",
@@ -346,13 +377,14 @@ def _staff_page(status: int = 200, **shown: Any) -> BaseResponse:
         authority_names=lambda codes: sorted(authority_name(code) for code in codes),
         **shown,
     )
-    return _no_store(html, status)
+    return _no_store(html)
 
 
 @bp.get("/staff")
 @admins_only
 def staff() -> BaseResponse:
-    return _staff_page()
+    kept = kept_input.take("admin.add_staff")
+    return _staff_page(add_form=kept_input.form_again(forms.AddStaffForm, kept) if kept else None)
 
 
 def _enrolment(member: Staff, secret: str, password: str | None = None) -> dict[str, Any]:
@@ -364,9 +396,12 @@ def _enrolment(member: Staff, secret: str, password: str | None = None) -> dict[
 @admins_only
 def add_staff() -> BaseResponse:
     form = forms.AddStaffForm()
+    back = redirect(url_for("admin.staff"))
     if not form.validate_on_submit():
-        return _staff_page(400, add_form=form)
-    # A first password nobody chose, shown once with the authenticator to hand over.
+        kept_input.keep("admin.add_staff", kept_input.invalid(form))
+        return back
+    # A first password nobody chose, shown once with the authenticator to hand over (so a
+    # success answers the POST itself: neither goes into the session to survive a redirect).
     password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
     try:
         member, secret = accounts.add_staff(
@@ -379,16 +414,12 @@ def add_staff() -> BaseResponse:
             scopes=tuple(form.authorities.data or ()),
         )
     except ValueError as error:
-        db.session.rollback()
-        field = {
-            "username": form.username,
-            "phone": form.phone_leg,
-            "name": form.name,
-            "authorit": form.authorities,
-        }
-        target = next((f for word, f in field.items() if word in str(error)), form.username)
-        target.errors = [*target.errors, _sentence(str(error))]
-        return _staff_page(400, add_form=form)
+        fields = {"username": "username", "phone": "phone_leg", "name": "name"}
+        fields["authorit"] = "authorities"
+        at = next((f for word, f in fields.items() if word in str(error)), "username")
+        refusal = Refused(_sentence(str(error)), at)
+        kept_input.keep("admin.add_staff", kept_input.refused(form, refusal))
+        return back
     db.session.commit()
     flash(f"Added {member.role.label.lower()} {member.username}.", "success")
     return _staff_page(enrolled=_enrolment(member, secret, password))
@@ -404,7 +435,8 @@ def _member(username: str) -> Staff:
 def _staff_change(username: str, act: Callable[[Staff], str]) -> BaseResponse:
     member = _member(username)
     if not forms.EmptyForm().validate_on_submit():
-        return _staff_page(400)
+        flash(EXPIRED, "error")
+        return redirect(url_for("admin.staff"))
     done = act(member)
     db.session.commit()
     flash(done, "success")
@@ -438,7 +470,8 @@ def unlock_staff(username: str) -> BaseResponse:
 def reenrol_staff(username: str) -> BaseResponse:
     member = _member(username)
     if not forms.EmptyForm().validate_on_submit():
-        return _staff_page(400)
+        flash(EXPIRED, "error")
+        return redirect(url_for("admin.staff"))
     secret = accounts.reenrol_authenticator(member, by=current_user._get_current_object())
     db.session.commit()
     flash(f"New authenticator for {member.username}: the old one no longer works.", "success")

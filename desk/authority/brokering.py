@@ -182,7 +182,7 @@ def log_step(
     _held(officer, request)
     note = note.strip()
     if kind is StepKind.ATTEMPT and not note:
-        raise Refused("Say who you tried to reach and how it went.")
+        raise Refused("Say who you tried to reach and how it went.", field="note")
     request.steps.append(
         BrokeredStep(officer_id=officer.id, kind=kind.value, note=note or None, at=now)
     )
@@ -201,7 +201,7 @@ def close(
     """Close the request with its outcome; the practitioner is told next (`notify`)."""
     _held(officer, request)
     if not note.strip():
-        raise Refused("Add a note saying what was done.")
+        raise Refused("Add a note saying what was done.", field="outcome_note")
     request.outcome, request.outcome_note = outcome.value, note.strip()
     request.closed_at = now
     audit(

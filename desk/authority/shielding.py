@@ -44,9 +44,9 @@ def shield(
     """Shield a child of the officer's authority, at once, until a review date."""
     child_in_scope(officer, child)
     if review_on <= now.date():
-        raise Refused("The review date must be in the future.")
+        raise Refused("The review date must be in the future.", field="review_on")
     if standing(child) is not None:
-        raise Refused("This child is already shielded by an officer.")
+        raise Refused("This child is already shielded by an officer.", field="contactpoint_number")
     added = Shield(
         child_id=child.id,
         reason=reason,
@@ -60,7 +60,9 @@ def shield(
             db.session.flush()
     except IntegrityError:
         # Another officer's shield went in first (the database allows one standing shield).
-        raise Refused("This child is already shielded by an officer.") from None
+        raise Refused(
+            "This child is already shielded by an officer.", field="contactpoint_number"
+        ) from None
     child.officer_shielded = True
     audit(
         Event.SHIELD_ADDED,

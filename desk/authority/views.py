@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from desk.authority import brokering, shielding
@@ -31,12 +32,13 @@ from desk.console.models import (
     BrokeredRequest,
     StepKind,
 )
+from desk.core import kept_input
 from desk.core.audit.events import Event
 from desk.core.authorities import authority_name
 from desk.core.extensions import db
 from desk.core.refusals import Refused, settle_refusal
 from desk.core.types import utcnow
-from desk.records.models import SHIELD_REASON_LABELS, ShieldReason
+from desk.records.models import SHIELD_REASON_LABELS, Child, ShieldReason
 from desk.staff.access import role_required
 from desk.staff.models import Role
 
@@ -113,8 +115,10 @@ def request_page(request_id: int) -> str:
         due=due,
         is_overdue=utcnow() > due and not shown.request.is_closed,
         form=ActionForm(),
-        step_form=StepForm(),
-        close_form=CloseForm(),
+        step_form=kept_input.form_again(StepForm, kept_input.take(f"authority.step:{request_id}")),
+        close_form=kept_input.form_again(
+            CloseForm, kept_input.take(f"authority.close:{request_id}")
+        ),
     )
 
 
@@ -132,12 +136,16 @@ def claim(request_id: int) -> BaseResponse:
 @bp.post("/requests/<int:request_id>/steps")
 @officers_only
 def step(request_id: int) -> BaseResponse:
-    form = StepForm()
+    form, page = StepForm(), f"authority.step:{request_id}"
+    back = redirect(url_for("authority.request_page", request_id=request_id))
     if not form.validate_on_submit():
-        raise Refused("Choose what you did.")
-    brokering.log_step(
-        current_user, _request(request_id), StepKind(form.kind.data), form.note.data or "", utcnow()
-    )
+        kept_input.keep(page, kept_input.invalid(form))
+        return back
+    try:
+        kind = StepKind(form.kind.data)
+        brokering.log_step(current_user, _request(request_id), kind, form.note.data or "", utcnow())
+    except Refused as refusal:
+        return _kept_refusal(page, form, refusal, back)
     db.session.commit()
     flash("Noted.", "success")
     return redirect(url_for("authority.request_page", request_id=request_id))
@@ -146,13 +154,17 @@ def step(request_id: int) -> BaseResponse:
 @bp.post("/requests/<int:request_id>/close")
 @officers_only
 def close(request_id: int) -> BaseResponse:
-    form = CloseForm()
+    form, page = CloseForm(), f"authority.close:{request_id}"
+    back = redirect(url_for("authority.request_page", request_id=request_id))
     if not form.validate_on_submit():
-        raise Refused(next(iter(form.errors.values()))[0])
+        kept_input.keep(page, kept_input.invalid(form))
+        return back
     brokered = _request(request_id)
-    brokering.close(
-        current_user, brokered, BrokeredOutcome(form.outcome.data), form.outcome_note.data, utcnow()
-    )
+    outcome = BrokeredOutcome(form.outcome.data)
+    try:
+        brokering.close(current_user, brokered, outcome, form.outcome_note.data, utcnow())
+    except Refused as refusal:
+        return _kept_refusal(page, form, refusal, back)
     # The outcome is kept before Twilio is asked anything: a failed text never reopens it.
     db.session.commit()
     status = brokering.notify(current_user, brokered)
@@ -184,7 +196,7 @@ def shields() -> str:
         "authority/shields.html",
         due=due,
         standing=standing,
-        shield_form=ShieldForm(),
+        shield_form=kept_input.form_again(ShieldForm, kept_input.take("authority.add_shield")),
         form=ActionForm(),
         today=utcnow().date(),
     )
@@ -193,20 +205,38 @@ def shields() -> str:
 @bp.post("/shields")
 @officers_only
 def add_shield() -> BaseResponse:
-    form = ShieldForm()
+    form, page = ShieldForm(), "authority.add_shield"
+    back = redirect(url_for("authority.shields"))
     if not form.validate_on_submit():
-        raise Refused(next(iter(form.errors.values()))[0])
+        kept_input.keep(page, kept_input.invalid(form))
+        return back
     try:
-        child = shielding.find_child(current_user, form.contactpoint_number.data)
-    except OutOfScope:
-        # Said the same way whether the child is elsewhere or nowhere.
-        raise Refused("No child of your authorities has that ContactPoint number.") from None
-    shielding.shield(
-        current_user, child, ShieldReason(form.reason.data), form.review_on.data, utcnow()
-    )
+        child = _child_to_shield(form.contactpoint_number.data)
+        reason = ShieldReason(form.reason.data)
+        shielding.shield(current_user, child, reason, form.review_on.data, utcnow())
+    except Refused as refusal:
+        return _kept_refusal(page, form, refusal, back)
     db.session.commit()
     flash("The child is shielded, from now.", "success")
     return redirect(url_for("authority.shields"))
+
+
+def _child_to_shield(contactpoint_number: str) -> Child:
+    try:
+        return shielding.find_child(current_user, contactpoint_number)
+    except OutOfScope:
+        # Said the same way whether the child is elsewhere or nowhere.
+        raise Refused(
+            "No child of your authorities has that ContactPoint number.",
+            field="contactpoint_number",
+        ) from None
+
+
+def _kept_refusal(page: str, form: FlaskForm, refusal: Refused, back: BaseResponse) -> BaseResponse:
+    """A form the service refused: back to its page, what was typed kept, the reason beside
+    its field, so refreshing the page sends nothing again."""
+    kept_input.keep(page, kept_input.refused(form, refusal))
+    return back
 
 
 @bp.post("/shields/<int:shield_id>/unshield")

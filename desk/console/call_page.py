@@ -4,7 +4,7 @@ Each step is POST-redirect-GET: a form that does not validate, or a step the ser
 goes back to the call page with what was typed kept (desk/console/kept_input.py).
 """
 
-from flask import flash, redirect, request
+from flask import redirect
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from desk.console.handling import NotYourCall
 from desk.console.kept_input import kept
 from desk.console.models import PURPOSE_LABELS, WRAP_UP_LABELS, Handling
 from desk.core.extensions import db
-from desk.core.refusals import Refused, settle_refusal
+from desk.core.refusals import Refused
 from desk.core.types import utcnow
 from desk.records.models import Child
 from desk.records.search import result_line
@@ -89,8 +89,7 @@ def step_form(public_id: str, step: str, form: FlaskForm) -> tuple[Handling, Bas
     page, what was typed kept, if the step's form does not validate."""
     held = handlings.active_handling(current_user, public_id, utcnow())
     if not form.validate_on_submit():
-        typed = kept_input.typed_into(form, request.form)
-        kept_input.keep(public_id, step, kept_input.Attempt(typed, errors=form.errors))
+        kept_input.keep(public_id, step, kept_input.invalid(form))
         return held, redirect(to_call_page(public_id))
     return held, None
 
@@ -101,14 +100,7 @@ def refused_step(public_id: str, step: str, form: FlaskForm, refusal: Refused) -
     A call that is not theirs goes to the queue."""
     if isinstance(refusal, NotYourCall):
         raise refusal
-    settle_refusal(refusal)
-    at = refusal.field if refusal.field in form else None
-    if at is None:
-        flash(refusal.message, "error")
-    typed = kept_input.typed_into(form, request.form)
-    errors = {at: [refusal.message]} if at else {}
-    refused = kept_input.Attempt(typed, errors, None if at else refusal.message)
-    kept_input.keep(public_id, step, refused)
+    kept_input.keep(public_id, step, kept_input.refused(form, refusal))
     return redirect(to_call_page(public_id))
 
 

@@ -130,7 +130,7 @@ def sign_off(
         )
     comment = comment.strip()
     if not comment:
-        raise Refused("Write a comment to sign the call off.")
+        raise Refused("Write a comment to sign the call off.", field="comment")
     record(
         Event.REVIEW_SIGNED_OFF,
         **subjects,

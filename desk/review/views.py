@@ -1,8 +1,8 @@
 """Supervisors' pages, of one shape: parse, call a service, commit once, render or redirect.
 
 A GET writes one thing only, the audit of what the supervisor saw (`_audited_view`): no page
-assesses a call (desk/review/assessment.py does, at wrap-up). Every refusal reaches the
-supervisor one way, through `refused`.
+assesses a call (desk/review/assessment.py does, at wrap-up). A refusal reaches the
+supervisor through `refused`, but the sign-off's, which goes back with the comment kept.
 """
 
 from datetime import datetime
@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields import SelectChoice
 
 from desk.console.models import Handling
+from desk.core import kept_input
 from desk.core.extensions import db
 from desk.core.refusals import Refused, settle_refusal
 from desk.core.types import utcnow
@@ -110,26 +111,35 @@ def calls() -> str:
 @supervisors_only
 def call(public_id: str) -> str:
     found, handling = _mediated_call(public_id)
-    return _show_call(found, handling, SignOffForm())
-
-
-def _show_call(call: Call, handling: Handling, form: SignOffForm) -> str:
-    shown = reviews.call_review(current_user, call, handling, _zone())
-    _audited_view("call", call)
-    following = reviews.next_unreviewed(current_user, call)
+    form = kept_input.form_again(SignOffForm, kept_input.take(_sign_off_page(public_id)))
+    shown = reviews.call_review(current_user, found, handling, _zone())
+    _audited_view("call", found)
+    following = reviews.next_unreviewed(current_user, found)
     return render_template(
-        "review/call.html", shown=shown, call=call, form=form, following=following
+        "review/call.html", shown=shown, call=found, form=form, following=following
     )
+
+
+def _sign_off_page(public_id: str) -> str:
+    return f"review.sign_off:{public_id}"
 
 
 @bp.post("/calls/<public_id>/sign-off")
 @supervisors_only
-def sign_off(public_id: str) -> str | BaseResponse:
+def sign_off(public_id: str) -> BaseResponse:
+    """Sign a call off; an invalid or refused sign-off goes back to the call's page with the
+    comment kept and the reason beside it, so refreshing that page sends nothing again."""
     found, handling = _mediated_call(public_id)
     form = SignOffForm()
+    back = redirect(url_for("review.call", public_id=public_id))
     if not form.validate_on_submit():
-        return _show_call(found, handling, form)
-    reviews.sign_off(current_user, found, handling, form.comment.data, utcnow())
+        kept_input.keep(_sign_off_page(public_id), kept_input.invalid(form))
+        return back
+    try:
+        reviews.sign_off(current_user, found, handling, form.comment.data, utcnow())
+    except Refused as refusal:
+        kept_input.keep(_sign_off_page(public_id), kept_input.refused(form, refusal))
+        return back
     db.session.commit()
     flash("Call signed off.", "success")
     return redirect(url_for("review.call", public_id=public_id))

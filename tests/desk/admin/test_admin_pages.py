@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
@@ -75,8 +76,9 @@ def test_unlock_needs_a_reason_and_is_audited_with_the_admin(
     lock(app, sam)
     state = admin.get(page(sam)).text
     assert "Locked" in state and "after 5 consecutive failed verifications" in state
-    refused = submit(admin, page(sam), {"unlock-reason": ""}, f"{page(sam)}/unlock")
-    assert refused.status_code == 400
+    refused = shown_after(
+        admin, submit(admin, page(sam), {"unlock-reason": ""}, f"{page(sam)}/unlock")
+    )
     assert re.search(ERROR + "Give the reason", refused.text)
     assert stored_practitioner(app, sam).is_locked
     done = submit(admin, page(sam), {"unlock-reason": "Rang us; checked"}, f"{page(sam)}/unlock")
@@ -110,8 +112,10 @@ def test_suspend_reactivate_and_numbers(app: Flask, admin: FlaskClient, sam: str
     assert stored_practitioner(app, sam).status.value == "suspended"
     submit(admin, page(sam), {}, f"{page(sam)}/reactivate")
     assert stored_practitioner(app, sam).status.value == "active"
-    bad = submit(admin, page(sam), {"phones-phones": "nonsense"}, f"{page(sam)}/phones")
-    assert bad.status_code == 400 and "is not a phone number" in bad.text
+    bad = shown_after(
+        admin, submit(admin, page(sam), {"phones-phones": "nonsense"}, f"{page(sam)}/phones")
+    )
+    assert "is not a phone number" in bad.text
     submit(admin, page(sam), {"phones-phones": f"{PHONE}\n07700 900777"}, f"{page(sam)}/phones")
     assert [p.number for p in stored_practitioner(app, sam).phones] == [PHONE, "+447700900777"]
     kinds = [e.kind for e in audit_events(app) if e.practitioner_id == sam]
@@ -155,9 +159,12 @@ def test_a_soft_token_is_shown_once_as_a_qr_code(app: Flask, admin: FlaskClient,
 
 
 def test_an_unknown_serial_is_told_beside_its_field(admin: FlaskClient, sam: str) -> None:
-    refused = submit(admin, page(sam), {"assign-serial": "NOPE"}, f"{page(sam)}/token/assign")
-    assert refused.status_code == 400
+    posted = submit(admin, page(sam), {"assign-serial": "NOPE"}, f"{page(sam)}/token/assign")
+    refused = shown_after(admin, posted)
     assert re.search(ERROR + "No token with the serial NOPE", refused.text)
+    assert 'value="NOPE"' in refused.text  # what was typed, kept beside its error
+    again = admin.get(page(sam)).text  # a refresh sends nothing, and shows no old error
+    assert "govuk-error-summary" not in again and 'value="NOPE"' not in again
 
 
 def test_staff_are_added_disabled_unlocked_and_reenrolled(app: Flask, admin: FlaskClient) -> None:
@@ -175,8 +182,10 @@ def test_staff_are_added_disabled_unlocked_and_reenrolled(app: Flask, admin: Fla
     signed = sign_in(other, "owen", password.group(1), staff_code(secret.group(1)))
     assert signed.status_code == 302 and signed.headers["Location"] == "/"
 
-    taken = submit(admin, "/admin/staff", {"username": "owen", "name": "X", "role": "operator"})
-    assert taken.status_code == 400 and "The username owen is taken." in taken.text
+    taken = shown_after(
+        admin, submit(admin, "/admin/staff", {"username": "owen", "name": "X", "role": "operator"})
+    )
+    assert "The username owen is taken." in taken.text
 
     with app.app_context():
         owen = stored_staff(app, "owen")
@@ -219,9 +228,10 @@ def test_lapsing_lists_and_dates_from_a_file(app: Flask, admin: FlaskClient) -> 
         "/admin/lapsing",
         {"file": (io.BytesIO(body.encode()), "dates.csv")},  # type: ignore[dict-item]
     )
-    assert bad.status_code == 200
-    assert "line 3: give vetted_on, trained_on or both" in bad.text
-    assert "nothing was changed" in bad.text
+    refused = shown_after(admin, bad)
+    assert "line 3: give vetted_on, trained_on or both" in refused.text
+    assert "nothing was changed" in refused.text and 'id="file-error"' in refused.text
+    assert "nothing was changed" not in admin.get("/admin/lapsing").text  # said once
     good = body.splitlines()[:2]
     done = submit(
         admin,
@@ -240,7 +250,8 @@ def test_an_officer_is_added_with_the_authorities_they_work_for(
         admin, "/admin/staff", {"username": "olga", "name": "Olga Officer", "role": "la_officer"}
     )
     # Refused beside the field that must change, and nothing added.
-    assert unscoped.status_code == 400
+    unscoped = shown_after(admin, unscoped)
+    assert 'value="Olga Officer"' in unscoped.text
     assert re.search(
         ERROR.replace('[^"]*-error', "authorities-error") + "[^<]*needs at least one",
         unscoped.text,
@@ -266,5 +277,30 @@ def test_an_officer_is_added_with_the_authorities_they_work_for(
         "/admin/staff",
         {"username": "otto", "name": "Otto", "role": "operator", "authorities": ["E08000005"]},
     )
-    assert operator.status_code == 400
+    operator = shown_after(admin, operator)
     assert "Only a local authority officer is scoped" in operator.text
+    assert '<option selected value="E08000005">' in operator.text
+
+
+def shown_after(client: FlaskClient, posted: TestResponse) -> TestResponse:
+    """A refused or invalid form's answer: a redirect to its page, which says why, once."""
+    assert posted.status_code == 302, posted.status_code
+    return client.get(posted.location)
+
+
+def test_a_refused_resync_keeps_no_token_code_and_is_audited_once(
+    app: Flask, admin: FlaskClient, sam: str
+) -> None:
+    posted = submit(
+        admin,
+        page(sam),
+        {"resync-first": "123456", "resync-second": "12345"},
+        f"{page(sam)}/token/resync",
+    )
+    shown = shown_after(admin, posted)
+    assert "A token code is 6 digits." in shown.text and 'id="resync-second-error"' in shown.text
+    assert "123456" not in shown.text  # a token code is never kept, so never shown again
+    before = len(audit_events(app))
+    again = admin.get(page(sam)).text
+    assert "govuk-error-summary" not in again
+    assert len(audit_events(app)) == before  # a refresh sends and audits nothing

@@ -166,3 +166,38 @@ def test_supervisors_and_managers_have_no_workbench(
     for client in (reviewer.client, manager.client):
         assert client.get("/authority/").status_code == 403
         assert client.get("/authority/shields").status_code == 403
+
+
+def test_a_refused_close_keeps_what_was_typed_beside_its_error_once(
+    app: Flask, raised: str, otto: FlaskClient
+) -> None:
+    [link] = request_links(otto.get("/authority/").text)
+    submit(otto, link, {}, f"{link}/claim")
+    refused = submit(otto, link, {"outcome": "declined", "outcome_note": "   "}, f"{link}/close")
+    assert refused.status_code == 302 and refused.location == link
+    page = otto.get(link).text
+    assert "govuk-error-summary" in page and 'id="outcome_note-error"' in page
+    assert "Add a note saying what was done." in page
+    assert '<option selected value="declined">' in page  # the outcome chosen, kept
+
+    again = otto.get(link).text  # a refresh sends nothing, and shows no old error
+    assert "govuk-error-summary" not in again and '<option selected value="declined">' not in again
+    with app.app_context():
+        assert db.session.scalars(select(BrokeredRequest)).one().closed_at is None
+    assert audit_events(app, Event.BROKERED_CLOSED) == []
+
+
+def test_an_attempt_without_a_note_is_refused_beside_the_note_and_logged_once_when_given(
+    app: Flask, raised: str, otto: FlaskClient
+) -> None:
+    [link] = request_links(otto.get("/authority/").text)
+    submit(otto, link, {}, f"{link}/claim")
+    refused = submit(otto, link, {"kind": "attempt", "note": ""}, f"{link}/steps")
+    assert refused.status_code == 302 and refused.location == link
+    page = otto.get(link).text
+    assert 'id="note-error"' in page and "Say who you tried to reach and how it went." in page
+    assert "govuk-error-summary" not in otto.get(link).text
+    assert audit_events(app, Event.BROKERED_STEP_LOGGED) == []
+    submit(otto, link, {"kind": "attempt", "note": "Rang the school"}, f"{link}/steps")
+    otto.get(link)
+    assert len(audit_events(app, Event.BROKERED_STEP_LOGGED)) == 1

@@ -129,3 +129,37 @@ def test_an_imports_own_shield_is_removed_by_the_import(app: Flask, index: None)
         assert not importer.import_entries(importer.parse_lines([line]), by="tests").errors
         db.session.commit()
     assert not is_shielded(app, "noah")
+
+
+def test_a_refused_shield_keeps_what_was_typed_beside_its_error_once(
+    app: Flask, index: None, otto: FlaskClient
+) -> None:
+    number = contactpoint_id(app, "amelia")
+    typed = {
+        "contactpoint_number": number,
+        "reason": "domestic_abuse",
+        "review_on-day": "1",
+        "review_on-month": "1",
+        "review_on-year": "2020",
+    }
+    refused = submit(otto, "/authority/shields", typed)
+    assert refused.status_code == 302 and refused.location == "/authority/shields"
+    page = otto.get("/authority/shields").text
+    assert "govuk-error-summary" in page and 'id="review_on-error"' in page
+    assert "The review date must be in the future." in page
+    assert f'value="{number}"' in page and 'value="2020"' in page
+    assert '<option selected value="domestic_abuse">' in page
+
+    again = otto.get("/authority/shields").text  # a refresh sends nothing, shows no old error
+    assert "govuk-error-summary" not in again and f'value="{number}"' not in again
+    assert not is_shielded(app, "amelia")
+    assert audit_events(app, Event.SHIELD_ADDED) == []
+
+
+def test_an_unknown_child_is_said_beside_the_contactpoint_number(
+    app: Flask, index: None, otto: FlaskClient
+) -> None:
+    typed = {"contactpoint_number": "NOBODY-1", "reason": "domestic_abuse", "review_on": NEXT_MONTH}
+    assert submit(otto, "/authority/shields", typed).status_code == 302
+    page = otto.get("/authority/shields").text
+    assert 'id="contactpoint_number-error"' in page and 'value="NOBODY-1"' in page

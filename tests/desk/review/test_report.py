@@ -169,6 +169,7 @@ def test_a_bad_period_is_explained(
 ) -> None:
     response = manager.report(*period)
     assert response.status_code == 400 and message in response.text
+    assert "govuk-error-summary" in response.text and "-error" in response.text
     assert audit_events(app, "review.report_downloaded") == []
 
 

@@ -55,9 +55,43 @@ def test_signing_off_is_audited_and_shown(
 
 def test_a_comment_is_needed(app: Flask, flagged: str, reviewer: Reviewer) -> None:
     response = reviewer.sign_off(flagged, "   ")
-    assert response.status_code == 200
-    assert "Write a comment to sign the call off." in response.text
+    assert response.status_code == 302 and response.location == f"/review/calls/{flagged}"
+    page = reviewer.call(flagged).text
+    assert 'id="comment-error"' in page and "Write a comment to sign the call off." in page
     assert audit_events(app, "review.signed_off") == []
+
+
+def test_an_invalid_sign_off_keeps_the_comment_beside_its_error_once(
+    app: Flask, flagged: str, reviewer: Reviewer
+) -> None:
+    too_long = "Checked with the team leader. " * 70  # over the 2,000 characters a comment has
+    response = reviewer.sign_off(flagged, too_long)
+    assert response.status_code == 302 and response.location == f"/review/calls/{flagged}"
+    page = reviewer.call(flagged).text
+    assert "govuk-error-summary" in page and 'id="comment-error"' in page
+    assert 'aria-describedby="comment-hint comment-error"' in page
+    assert too_long.strip() in page  # what was typed, kept in the box
+
+    refreshed = reviewer.call(flagged).text  # a refresh sends nothing, and shows no old error
+    assert "govuk-error-summary" not in refreshed and too_long.strip() not in refreshed
+    assert audit_events(app, "review.signed_off") == []
+
+
+def test_a_refused_sign_off_is_audited_once_however_often_its_page_is_refreshed(
+    app: Flask, flagged: str, olive: int, client: FlaskClient
+) -> None:
+    promote(app, olive)
+    sign_in(client, username="olive")
+    response = client.post(
+        f"/review/calls/{flagged}/sign-off",
+        data={"comment": "All fine", "csrf_token": _token(client)},
+    )
+    assert response.status_code == 302 and response.location == f"/review/calls/{flagged}"
+    first = client.get(f"/review/calls/{flagged}").text
+    assert "another supervisor must review it" in first
+    second = client.get(f"/review/calls/{flagged}").text
+    assert "govuk-error-summary" not in second and "govuk-notification-banner--error" not in second
+    assert len(audit_events(app, "review.sign_off_refused")) == 1
 
 
 def test_a_call_is_signed_off_once(app: Flask, flagged: str, reviewer: Reviewer) -> None:

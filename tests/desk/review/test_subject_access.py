@@ -93,7 +93,10 @@ def test_a_manager_runs_subject_access_from_the_web(
         assert shown in page.text, shown
     [asked] = audit_data(app, "audit.subject_access")
     assert asked["contactpoint_id"] == number and asked["by"] == "mona"
-    assert client.get("/manager/subject", query_string={"number": "123"}).status_code == 400
+    refused = client.get("/manager/subject", query_string={"number": "123"})
+    # A GET, so nothing is sent again on a refresh; the error is beside the number as typed.
+    assert refused.status_code == 400 and "govuk-error-summary" in refused.text
+    assert 'aria-describedby="number-error"' in refused.text and 'value="123"' in refused.text
 
 
 def test_supervisors_cannot_run_subject_access(app: Flask, reviewer: object) -> None:
