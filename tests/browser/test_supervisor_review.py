@@ -135,6 +135,15 @@ def test_a_supervisor_reviews_a_flagged_call_and_downloads_a_report(
     assert [d for d in child_details(live_app) if d in shown] == []
     screenshot(page, "review-2-timeline")
 
+    # The sign-off comes before the long timeline, on the first screen, with the way on.
+    sign_off = page.get_by_role("button", name="Sign off this call").bounding_box()
+    timeline_top = page.get_by_role("heading", name="Timeline").bounding_box()
+    assert sign_off is not None and timeline_top is not None
+    assert sign_off["y"] < timeline_top["y"] and sign_off["y"] + sign_off["height"] < 768
+    following = page.locator("#next-unreviewed")
+    expect(following).to_have_text(
+        re.compile("Next unreviewed call|No other call is waiting for your sign-off")
+    )
     page.get_by_label("Comment").fill("Checked with Otis's manager: a youth club referral. Fine.")
     page.get_by_role("button", name="Sign off this call").click()
     expect(page.get_by_text("Call signed off.")).to_be_visible()
