@@ -11,7 +11,12 @@ from werkzeug.test import TestResponse
 
 from desk.dev.devphone.switchboard import Switchboard, switchboard
 from ivr.telephony import LocalTelephony
-from tests.factories import PHONE, PIN, current_code
+from tests.desk.conftest import Console
+from tests.factories import PHONE, PIN, current_code, make_staff
+from tests.pages import sign_in
+
+# A phone number: the dev phone answers it at once (a softphone's leg waits for the softphone).
+OPERATOR_LEG = "+447700900001"
 
 
 def page_token(client: FlaskClient) -> str:
@@ -111,3 +116,12 @@ def board(app: Flask, clock: Clock) -> Switchboard:
 def devphone(app: Flask, clock: Clock, phones: LocalTelephony) -> DevPhone:
     """The dev phone open in a browser tab of its own."""
     return DevPhone(app.test_client())
+
+
+@pytest.fixture
+def console(app: Flask, phones: LocalTelephony) -> Console:
+    with app.app_context():
+        make_staff(phone_leg=OPERATOR_LEG)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    return Console(client, app)

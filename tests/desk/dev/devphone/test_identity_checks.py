@@ -3,28 +3,15 @@ and takes keys when the operator asks for a fresh code."""
 
 from urllib.parse import quote
 
-import pytest
 from flask import Flask
 
 from ivr import flow
-from ivr.telephony import LocalTelephony
 from tests.desk.conftest import Console, flashed, registered_choice
 from tests.desk.dev.devphone.conftest import DevPhone
-from tests.factories import PHONE, PIN, SECRET, fresh_code, make_staff
-from tests.pages import sign_in
+from tests.factories import PHONE, PIN, SECRET, fresh_code
 from tests.stored import stored_call
 
-OPERATOR_LEG = "+447700900001"
 UNREGISTERED = "+447700900999"
-
-
-@pytest.fixture
-def console(app: Flask, phones: LocalTelephony) -> Console:
-    with app.app_context():
-        make_staff(phone_leg=OPERATOR_LEG)
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return Console(client, app)
 
 
 def connected(devphone: DevPhone, console: Console, sam: str, caller: str) -> DevPhone:

@@ -12,18 +12,6 @@ from tests.factories import SECRET, make_staff
 from tests.pages import sign_in
 from tests.stored import audit_data, audit_kinds, stored_call
 
-# A phone number: the dev phone answers it at once (a softphone's leg waits for the softphone).
-OPERATOR_LEG = "+447700900001"
-
-
-@pytest.fixture
-def console(app: Flask, phones: LocalTelephony) -> Console:
-    with app.app_context():
-        make_staff(phone_leg=OPERATOR_LEG)
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return Console(client, app)
-
 
 @pytest.fixture
 def queued(sam: str, devphone: DevPhone) -> DevPhone:
