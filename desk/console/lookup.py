@@ -2,6 +2,7 @@
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 import psycopg
@@ -9,8 +10,10 @@ from flask import current_app
 from sqlalchemy import (
     ARRAY,
     Connection,
+    Insert,
     Integer,
     ScalarSelect,
+    Select,
     String,
     bindparam,
     column,
@@ -34,13 +37,19 @@ from desk.records.search import (
     MAX_MATCHES,
     Criteria,
     SearchRefused,
+    Shape,
     form_of,
     found_rows,
     in_order,
+    search_values,
+    shape_of,
 )
 from desk.staff.models import Staff
 from ivr import line
 from ivr.models import FINISHED
+
+# A search's columns as a lookup stores them, each sent as the bound parameter of its name.
+STORED = ("handling_id", "form", "match_count", "is_too_many", "searched_at")
 
 
 @dataclass(frozen=True)
@@ -61,10 +70,25 @@ def _require_live_call(handling: Handling) -> None:
     line.refuse_if_hung_up(handling.call)
 
 
-def _searches_made(handling: Handling) -> ScalarSelect[int]:
+@cache
+def _searches_made() -> ScalarSelect[int]:
     # Counted, not loaded: the earlier searches themselves are not needed to make the next one.
-    made = select(func.count()).select_from(Search).where(Search.handling_id == handling.id)
+    # The call's handling is the bound parameter `handling_id`.
+    made = (
+        select(func.count())
+        .select_from(Search)
+        .where(Search.handling_id == bindparam("handling_id"))
+    )
     return made.scalar_subquery()
+
+
+@cache
+def _counted_and_found(shape: Shape) -> Select[Any]:
+    """The call's searches counted (a CTE) and the index searched (joined laterally), in one
+    statement; built once a shape, as building it costs more CPU than the database's work."""
+    made = select(_searches_made().label("made")).cte("made")
+    found = found_rows(shape).lateral("found")
+    return select(made.c.made, *found.c).select_from(made).outerjoin(found, true())
 
 
 def _refuse_if_at_limit(made: int) -> None:
@@ -87,7 +111,8 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
         form = form_of(criteria, today)
     except SearchRefused as refusal:
         # The limit is told before the criteria's faults, as it always was.
-        _refuse_if_at_limit(db.session.scalar(select(_searches_made(handling))) or 0)
+        made = db.session.scalar(select(_searches_made()), {"handling_id": handling.id})
+        _refuse_if_at_limit(made or 0)
         raise AuditedRefusal(
             str(refusal),
             Event.SEARCH_REFUSED,
@@ -98,16 +123,15 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
     # The caller's own changes first, as the audit log's `record` does before its lock.
     db.session.flush()
     connection = db.session.connection()
+    shape, values = shape_of(form, criteria), search_values(form, criteria, today)
     if connection.dialect.name == "postgresql":
-        made = select(_searches_made(handling).label("made")).cte("made")
-        found = found_rows(form, criteria, today).lateral("found")
-        counted = select(made.c.made, *found.c).select_from(made).outerjoin(found, true())
-        rows = connection.execute(counted).all()
+        counted = _counted_and_found(shape)
+        rows = connection.execute(counted, {"handling_id": handling.id, **values}).all()
         made_count = rows[0].made
     else:
         # SQLite, for the demo, has no LATERAL: the count, then the search.
-        made_count = connection.scalar(select(_searches_made(handling))) or 0
-        rows = list(connection.execute(found_rows(form, criteria, today)).all())
+        made_count = connection.scalar(select(_searches_made()), {"handling_id": handling.id}) or 0
+        rows = list(connection.execute(found_rows(shape), values).all())
     _refuse_if_at_limit(made_count)
     children = in_order(criteria, [row for row in rows if row.id is not None])
     is_too_many = len(children) > MAX_MATCHES
@@ -146,39 +170,10 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
 def _store_in_one_statement(
     connection: Connection, audited: dict[str, Any], stored: dict[str, Any], child_ids: list[int]
 ) -> None:
-    """Append the audit row, then store the search and its matches, in one statement; commit.
-
-    The search's INSERT reads the appended row's id, so the audit row is appended before the
-    search is stored (a CTE that is not read might not run at all).
-    """
-    appended = APPEND.columns(column("appended_id", Integer)).cte("appended")
-    made = (
-        insert(Search)
-        .from_select(
-            list(stored),
-            select(
-                *(
-                    bindparam(name, value, type_=Search.__table__.c[name].type)
-                    for name, value in stored.items()
-                )
-            ).where(appended.c.appended_id.is_not(None)),
-        )
-        .returning(Search.id)
-        .cte("made")
-    )
-    listed = func.unnest(
-        bindparam("tokens", type_=ARRAY(String)), bindparam("child_ids", type_=ARRAY(Integer))
-    ).table_valued("token", "child_id", with_ordinality="listed_at")
-    listed = listed.render_derived("listed")
-    statement = insert(Match).from_select(
-        ["token", "search_id", "child_id"],
-        select(listed.c.token, made.c.id, listed.c.child_id)
-        .select_from(made)
-        .join(listed, true())
-        .order_by(listed.c.listed_at),
-    )
+    """Append the audit row, then store the search and its matches, in one statement; commit."""
     parameters = {
         **append_parameters(Event.SEARCH_MADE, **audited),
+        **stored,
         "tokens": [new_token() for _ in child_ids],
         "child_ids": child_ids,
     }
@@ -188,8 +183,41 @@ def _store_in_one_statement(
     driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
     # Counted and logged as `record` would have (its time includes the pipelined commit).
     with appending(Event.SEARCH_MADE), driver.pipeline():
-        connection.execute(statement, parameters)
+        connection.execute(_stored_after_appended(), parameters)
         db.session.commit()
+
+
+@cache
+def _stored_after_appended() -> Insert:
+    """The statement `_store_in_one_statement` sends, built once: its values are all bound.
+
+    The search's INSERT reads the appended row's id, so the audit row is appended before the
+    search is stored (a CTE that is not read might not run at all).
+    """
+    appended = APPEND.columns(column("appended_id", Integer)).cte("appended")
+    searches = Search.__table__.c
+    made = (
+        insert(Search)
+        .from_select(
+            list(STORED),
+            select(*(bindparam(name, type_=searches[name].type) for name in STORED)).where(
+                appended.c.appended_id.is_not(None)
+            ),
+        )
+        .returning(Search.id)
+        .cte("made")
+    )
+    listed = func.unnest(
+        bindparam("tokens", type_=ARRAY(String)), bindparam("child_ids", type_=ARRAY(Integer))
+    ).table_valued("token", "child_id", with_ordinality="listed_at")
+    listed = listed.render_derived("listed")
+    return insert(Match).from_select(
+        ["token", "search_id", "child_id"],
+        select(listed.c.token, made.c.id, listed.c.child_id)
+        .select_from(made)
+        .join(listed, true())
+        .order_by(listed.c.listed_at),
+    )
 
 
 def _own_match(handling: Handling, token: str) -> Match:

@@ -6,9 +6,10 @@ Only queries: the console service that calls `search` audits every match and com
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from functools import cache
+from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from desk.core.extensions import db
@@ -178,11 +179,55 @@ def search(criteria: Criteria, today: date | None = None) -> SearchResult:
     """The live children matching the criteria, or SearchRefused if they are not precise enough."""
     today = today or today_in_england()
     form = form_of(criteria, today)
-    query = select(Child).where(*_conditions(form, criteria, today)).limit(MAX_MATCHES + 1)
-    found = in_order(criteria, list(db.session.scalars(query)))
+    query = _children_query(shape_of(form, criteria))
+    found = in_order(
+        criteria, list(db.session.scalars(query, search_values(form, criteria, today)))
+    )
     if len(found) > MAX_MATCHES:
         return SearchResult(form=form, matches=(), match_count=0, is_too_many=True)
     return SearchResult(form=form, matches=tuple(found), match_count=len(found), is_too_many=False)
+
+
+class Shape(NamedTuple):
+    """What decides a search's SQL, as distinct from its values: its form and which of the
+    optional criteria were given. A handful of shapes, so each one's statement is built once."""
+
+    form: SearchMethod
+    has_given_name: bool
+    has_gender: bool
+
+
+def shape_of(form: SearchMethod, criteria: Criteria) -> Shape:
+    """The shape of a search of this form on these criteria."""
+    if form is SearchMethod.CONTACTPOINT_NUMBER:
+        return Shape(form, has_given_name=False, has_gender=False)
+    has_gender = form is SearchMethod.NAME_AND_DATE_OF_BIRTH and bool(criteria.gender.strip())
+    return Shape(form, bool(first_given_name(criteria.given_name)), has_gender)
+
+
+def search_values(form: SearchMethod, criteria: Criteria, today: date) -> dict[str, Any]:
+    """The values of the bound parameters of the search's statement (`_conditions`)."""
+    values: dict[str, Any] = {"adult_born_on_or_before": latest_adult_birth_date(today)}
+    if form is SearchMethod.CONTACTPOINT_NUMBER:
+        return values | {"contactpoint_id": _compact_number(criteria.contactpoint_number)}
+    values["family_keys"] = _keys(criteria.family_name)
+    given = first_given_name(criteria.given_name)
+    if given:
+        values["given_keys"] = _keys(given)
+    if form is SearchMethod.NAME_AND_DATE_OF_BIRTH:
+        gender = criteria.gender.strip()
+        return (
+            values
+            | {"date_of_birth": criteria.date_of_birth}
+            | ({"gender": Gender(gender)} if gender else {})
+        )
+    return values | {"postcode_compact": postcodes.compact(criteria.postcode)}
+
+
+@cache
+def _children_query(shape: Shape) -> Select[Child]:
+    # Built once a shape: building a statement costs more CPU than the index takes to answer it.
+    return select(Child).where(*_conditions(shape)).limit(MAX_MATCHES + 1)
 
 
 class Found(Protocol):
@@ -201,20 +246,16 @@ class Found(Protocol):
 F = TypeVar("F", bound=Found)
 
 
-def found_rows(
-    form: SearchMethod, criteria: Criteria, today: date
-) -> Select[int, str, str, str, str]:
+@cache
+def found_rows(shape: Shape) -> Select[int, str, str, str, str]:
     """The search as a Core query of the few columns a lookup records, not whole children.
 
     At most MAX_MATCHES + 1 rows: one more than may be listed says there are too many. For a
     console lookup, which sends it with its other work in one statement (desk.console.lookup).
+    Built once a shape; its values are `search_values`, bound when it is sent.
     """
     columns = (Child.id, Child.contactpoint_id, Child.family_key, Child.family_name)
-    return (
-        select(*columns, Child.given_names)
-        .where(*_conditions(form, criteria, today))
-        .limit(MAX_MATCHES + 1)
-    )
+    return select(*columns, Child.given_names).where(*_conditions(shape)).limit(MAX_MATCHES + 1)
 
 
 def in_order(criteria: Criteria, found: list[F]) -> list[F]:
@@ -237,37 +278,45 @@ def result_line(child: Child) -> ResultLine:
     )
 
 
-def _conditions(form: SearchMethod, criteria: Criteria, today: date) -> list[ColumnElement[bool]]:
-    live = [Child.archived_at.is_(None), Child.date_of_birth > latest_adult_birth_date(today)]
-    if form is SearchMethod.CONTACTPOINT_NUMBER:
-        return [Child.contactpoint_id == _compact_number(criteria.contactpoint_number), *live]
+def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    """The search's conditions, its values bound parameters named as `search_values` names them."""
+    live = [
+        Child.archived_at.is_(None),
+        Child.date_of_birth > bindparam("adult_born_on_or_before"),
+    ]
+    if shape.form is SearchMethod.CONTACTPOINT_NUMBER:
+        return [Child.contactpoint_id == bindparam("contactpoint_id"), *live]
     # A sound match includes the exact match (desk.records.names), so one index answers both.
     names = select(ChildName.child_id).where(
-        _sounds_like(ChildName.family_phonetic, ChildName.family_phonetic_alt, criteria.family_name)
+        _sounds_like(ChildName.family_phonetic, ChildName.family_phonetic_alt, "family_keys")
     )
-    given = first_given_name(criteria.given_name)
-    if given:
+    if shape.has_given_name:
         names = names.where(
-            _sounds_like(ChildName.given_phonetic, ChildName.given_phonetic_alt, given)
+            _sounds_like(ChildName.given_phonetic, ChildName.given_phonetic_alt, "given_keys")
         )
-    if form is SearchMethod.NAME_AND_DATE_OF_BIRTH:
-        names = names.where(ChildName.date_of_birth == criteria.date_of_birth)
-        gender = criteria.gender.strip()
-        return [Child.id.in_(names), *live, *([Child.gender == Gender(gender)] if gender else [])]
+    if shape.form is SearchMethod.NAME_AND_DATE_OF_BIRTH:
+        names = names.where(ChildName.date_of_birth == bindparam("date_of_birth"))
+        gender = [Child.gender == bindparam("gender")] if shape.has_gender else []
+        return [Child.id.in_(names), *live, *gender]
     # A postcode is what a shielded record hides: such a search never returns one, so its
     # answer is the same as for no child at all.
-    names = names.where(ChildName.postcode_compact == postcodes.compact(criteria.postcode))
+    names = names.where(ChildName.postcode_compact == bindparam("postcode_compact"))
     return [Child.id.in_(names), Child.is_shielded.is_(False), *live]
 
 
 def _sounds_like(
     primary: InstrumentedAttribute[str],
     alternate: InstrumentedAttribute[str | None],
-    name: str,
+    keys: str,
 ) -> ColumnElement[bool]:
-    """Rows whose primary or alternate key is either of the name's (desk.records.names)."""
-    keys = [key for key in sound_keys(name) if key]
-    return or_(primary.in_(keys), alternate.in_(keys))
+    """Rows whose primary or alternate key is any of the bound list `keys` (`_keys`)."""
+    listed: BindParameter[str] = bindparam(keys, expanding=True)
+    return or_(primary.in_(listed), alternate.in_(listed))
+
+
+def _keys(name: str) -> list[str]:
+    """A name's sound keys (desk.records.names), for `_sounds_like`."""
+    return [key for key in sound_keys(name) if key]
 
 
 def _check_name(label: str, name: str) -> None:
