@@ -14,6 +14,7 @@ the caller gets `HashingUnavailable`, which a webhook answers with its safe mess
 
 import json
 import os
+import signal
 import subprocess  # nosec B404 - starts this interpreter on this module
 import sys
 import threading
@@ -58,6 +59,9 @@ def serve(costs: Costs, niceness: int) -> None:
     """The hashing process: answer each (name, arguments) read from stdin on stdout, until
     stdin closes (the web process is gone, or has let this process go)."""
     os.nice(niceness)
+    # Ctrl-C at a terminal reaches the whole process group: this process ends when the web
+    # process does (its stdin closes), not before it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     requests, answers = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
     # Nothing printed may mix with the answers on stdout.
     os.dup2(2, 1)
