@@ -7,7 +7,6 @@ practitioner back, who keys their PIN and a fresh code as on any call-back (ivr/
 """
 
 from datetime import datetime
-from typing import Protocol
 
 from flask import url_for
 from sqlalchemy import select
@@ -19,20 +18,7 @@ from ivr import calls, flow, twiml
 from ivr.models import Call, CallStatus
 
 
-class Offerable(Protocol):
-    """What the call-back offer is decided on: a `Call`, or just these columns of one."""
-
-    @property
-    def status(self) -> CallStatus: ...
-
-    @property
-    def is_registered_number(self) -> bool | None: ...
-
-    @property
-    def is_callback_requested(self) -> bool: ...
-
-
-def can_call_back(call: Offerable | None) -> bool:
+def can_call_back(call: Call | None) -> bool:
     """Whether a waiting caller may be offered a call-back: only to the registered number
     they are calling from, so that the desk calls nowhere the caller did not prove."""
     return (
@@ -46,17 +32,7 @@ def can_call_back(call: Offerable | None) -> bool:
 def waiting(sid: str, queue_sid: str, position: int) -> str:
     """What the queue plays now, with the call-back offer where the caller may have it."""
     calls.note_queue(sid, queue_sid)
-    # Only the columns the offer needs: loading the whole Call (38 columns, as an object the
-    # session tracks) cost more CPU than the rest of this webhook (docs/performance.md).
-    call = (
-        db.session.execute(
-            select(Call.status, Call.is_registered_number, Call.is_callback_requested).where(
-                Call.sid == sid
-            )
-        ).first()
-        if sid
-        else None
-    )
+    call = db.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
     step = flow.waiting(position, can_call_back(call))
     return twiml.render(step, answer_url=url_for("ivr.call_me_back"))
 
