@@ -57,6 +57,19 @@ def on_starting(server: Any) -> None:
         Path(folder).mkdir(mode=0o700, parents=True)
 
 
+def post_worker_init(worker: Any) -> None:
+    """Start the worker's PIN hashing process as the worker starts, not on its first PIN."""
+    app = worker.wsgi
+    if hasattr(app, "app_context"):  # the desk (a Flask app), not some other WSGI callable
+        from verification import pins
+
+        try:
+            with app.app_context():
+                pins.hasher().start()
+        except Exception:  # never keep a worker from serving: the first PIN starts it instead
+            worker.log.exception("The PIN hashing process did not start; the first PIN will")
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """A worker that is gone no longer counts in the gauges of multiprocess mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

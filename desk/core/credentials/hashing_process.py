@@ -133,6 +133,13 @@ class HashingProcess:
         """The hashing process's id (starting it if need be)."""
         return self._ask(int, "pid")
 
+    def start(self) -> None:
+        """Start the hashing process now, without waiting for it: its start (an interpreter,
+        argon2, the dummy hash; seconds on a loaded machine) then falls outside any request's
+        timeout rather than in the first PIN's."""
+        with self._lock:
+            self._started()
+
     def stop(self) -> None:
         """Let the hashing process go; the next request starts another."""
         with self._lock:

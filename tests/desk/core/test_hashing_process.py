@@ -11,10 +11,13 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 
+from bench.server import Workers, descendants
+from bench.server import gunicorn as serve
 from desk.core.credentials.hashing_process import Costs, HashingProcess, HashingUnavailable
 from desk.dev.simulator import Twilio
 from ivr import flow
 from tests.factories import PHONE, PIN
+from tests.load.server import server_environment
 
 CHEAP = Costs(time_cost=1, memory_kib=1024, parallelism=1)
 # About a second of one core on the machines the tests run on: long enough to overlap a step.
@@ -125,3 +128,24 @@ def test_a_caller_hears_the_safe_message_when_no_pin_can_be_checked(
 
     assert phone.heard[-1] == flow.UNAVAILABLE
     assert phone.is_hung_up
+
+
+def test_each_gunicorn_worker_starts_a_hashing_process_of_its_own_as_it_starts(
+    database_uri: str,
+) -> None:
+    with serve("wsgi:app", server_environment(database_uri), Workers(count=2)) as served:
+        workers = served.worker_pids()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            helpers = {worker: set(descendants(worker)) - {worker} for worker in workers}
+            if all(helpers.values()):
+                break
+            time.sleep(0.2)
+        commands = []
+        for found in helpers.values():
+            for helper in found:
+                with open(f"/proc/{helper}/cmdline", "rb") as cmdline:
+                    commands.append(cmdline.read())
+
+    assert all(len(found) == 1 for found in helpers.values()), helpers
+    assert all(b"desk.core.credentials.hashing_process" in command for command in commands)
