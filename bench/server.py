@@ -1,10 +1,15 @@
 """A WSGI app under gunicorn on a free port of 127.0.0.1, and ivr.simulator's client to it.
 
 The load test and the benchmarks serve the desk this way, so that what they drive is the
-desk as production runs it: worker processes of their own, reached over HTTP.
+desk as production runs it: gunicorn with deploy/gunicorn.conf.py (its worker count, class,
+request limits and JSON logging), metrics in multiprocess mode as deploy/systemd/desk.service
+sets them, worker processes of their own, reached over HTTP. Only the address, any worker
+count asked for, and the worker timeout (a shared machine can take longer than production's
+10 s to start a worker) are given on the command line over the file's.
 """
 
 import os
+import runpy
 import signal
 import socket
 import subprocess  # nosec B404 - starts this checkout's own gunicorn
@@ -22,19 +27,27 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 240  # a shared machine can take minutes to start 4 workers
+PRODUCTION_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+def shipped(setting: str) -> object:
+    """A setting of deploy/gunicorn.conf.py, as gunicorn reads it."""
+    return runpy.run_path(str(PRODUCTION_CONFIG))[setting]
 
 
 @dataclass(frozen=True)
 class Workers:
-    """How gunicorn serves: how many worker processes, of which class, with how many threads."""
+    """How gunicorn serves: how many worker processes, of which class, with how many threads;
+    by default, as deploy/gunicorn.conf.py has it."""
 
-    count: int = 4
-    worker_class: str = "sync"
+    count: int = field(default_factory=lambda: int(str(shipped("workers"))))
+    worker_class: str = field(default_factory=lambda: str(shipped("worker_class")))
     threads: int = 1
     timeout_seconds: int = 60
 
     def arguments(self) -> list[str]:
         return [
+            f"--config={PRODUCTION_CONFIG}",
             f"--workers={self.count}",
             f"--worker-class={self.worker_class}",
             f"--threads={self.threads}",
@@ -78,7 +91,9 @@ def gunicorn(
     # The address Twilio would be given is the one this server is reached at.
     environ = {**environ, "DESK_PUBLIC_URL": url}
     # A file, not a pipe: a pipe nobody reads would stall a server that logs enough to fill it.
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as metrics:
+        # Metrics in multiprocess mode, as production keeps them (the config's hooks use it).
+        environ = {"PROMETHEUS_MULTIPROC_DIR": metrics, **environ}
         server = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed arguments, our own gunicorn
             [str(BIN / "gunicorn"), *workers.arguments(), f"--bind=127.0.0.1:{port}", app],
             cwd=ROOT,

@@ -1,9 +1,13 @@
 """gunicorn's settings for the desk: `gunicorn --config /etc/desk/gunicorn.conf.py wsgi:app`.
 
 Sync workers, four on the two-core server docs/performance.md measured (more workers than
-cores add no CPU; fewer leave a core idle while a worker waits on PostgreSQL). A worker that
-takes longer than the timeout is killed and replaced: well inside Twilio's 15 seconds, so a
-stuck webhook is answered by Twilio's fallback URL rather than held. GUNICORN_CMD_ARGS
+cores add no CPU; fewer leave a core idle while a worker waits on PostgreSQL). Each worker
+starts one PIN hashing process of its own on its first PIN (desk.core.credentials's
+hashing_process: argon2 at low priority, about 40 MiB, ending with its worker), so a worker
+waiting on a hash uses no CPU; six workers would fit in memory (about 175 MiB a worker with
+its hashing process), but were not shown to be faster on the shared machine measured. A
+worker that takes longer than the timeout is killed and replaced: well inside Twilio's 15
+seconds, so a stuck webhook is answered by Twilio's fallback URL rather than held. GUNICORN_CMD_ARGS
 overrides any of these, as the topology test does for its ports (tests/topology).
 """
 
@@ -51,6 +55,19 @@ def on_starting(server: Any) -> None:
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
         Path(folder).mkdir(mode=0o700, parents=True)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Start the worker's PIN hashing process as the worker starts, not on its first PIN."""
+    app = worker.wsgi
+    if hasattr(app, "app_context"):  # the desk (a Flask app), not some other WSGI callable
+        from verification import pins
+
+        try:
+            with app.app_context():
+                pins.hasher().start()
+        except Exception:  # never keep a worker from serving: the first PIN starts it instead
+            worker.log.exception("The PIN hashing process did not start; the first PIN will")
 
 
 def child_exit(server: Any, worker: Any) -> None:

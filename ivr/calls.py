@@ -318,19 +318,20 @@ def leave_queue(sid: str, result: str, queue_seconds: int | None, now: datetime)
 
 def update_status(
     sid: str, status: str, duration: int | None, sequence: int | None, now: datetime
-) -> None:
-    """Apply a status callback; late, repeated or out-of-order ones change nothing."""
+) -> Call | None:
+    """Apply a status callback; late, repeated or out-of-order ones change nothing. The call,
+    still locked, if the desk knows it (so that the caller need not select it again)."""
     call = find(sid)
     if call is None:
         current_app.logger.warning("Status callback for a call the desk does not know")
         record(Event.CALL_STATUS_FOR_UNKNOWN_CALL, data={"call_sid": sid, "status": status})
-        return
+        return None
     if sequence is not None and call.last_sequence is not None and sequence <= call.last_sequence:
-        return
+        return call
     if sequence is not None:
         call.last_sequence = sequence
     if status not in TERMINAL_STATUSES or call.ended_at is not None:
-        return
+        return call
     call.ended_at, call.duration_seconds = now, duration
     if call.status == CallStatus.QUEUED and call.is_callback_requested:
         pass  # the caller hung up to be called back: the call keeps its place
@@ -346,3 +347,4 @@ def update_status(
         data={"status": call.status.value, "twilio_status": status, "duration_seconds": duration},
     )
     metrics.call_ended(call.status.value)
+    return call

@@ -286,8 +286,7 @@ def update_status(
     caller who hangs up while keying aside ends that recheck."""
     if is_replaced_leg(sid):
         return
-    calls.update_status(sid, status, duration, sequence, now)
-    call = calls.find(sid)
+    call = calls.update_status(sid, status, duration, sequence, now)
     if call is not None and call.ended_at is not None and is_keying_aside(call):
         end_for(call, "hung_up", now)
 

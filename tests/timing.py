@@ -11,6 +11,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from desk.core.credentials import hashing_process
+from desk.core.credentials.hashing import Hasher
+
 # The test fixture's own savepoints, numbered per connection: not the desk's statements.
 _SAVEPOINT = re.compile(r"^\s*(RELEASE |ROLLBACK TO )?SAVEPOINT ", re.IGNORECASE)
 
@@ -25,6 +28,17 @@ def argon2_work(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(
         PasswordHasher, "hash", lambda self, p, **kw: work.append("hash") or hash_(self, p, **kw)
     )
+    # PINs are hashed in a hashing process, out of sight of the patches above: the same work
+    # by the same Hasher (one for each hashing process, as there) is done here, to be seen.
+    hashers: dict[int, Hasher] = {}
+
+    def in_this_process(
+        process: hashing_process.HashingProcess, kind: type, name: str, *arguments: object
+    ) -> object:
+        hasher = hashers.setdefault(id(process), Hasher(process.costs.argon2()))
+        return hashing_process.work(hasher)[name](*arguments)
+
+    monkeypatch.setattr(hashing_process.HashingProcess, "_ask", in_this_process)
     return work
 
 

@@ -321,7 +321,7 @@ def list_practitioners() -> None:
 @practitioners_cli.command("pin-costs")
 def pin_costs() -> None:
     """Count the PINs kept at each argon2 cost, today's and any older one."""
-    today = pins.cost_of(pins.hasher().dummy)
+    today = pins.today_cost()
     costs = registry.pin_costs()
     click.echo(f"{'Cost':24}  {'PINs':>9}")
     for cost, count in sorted(costs.items(), key=lambda item: (item[0] != today, item[0])):

@@ -3,13 +3,13 @@
 import itertools
 import re
 import secrets
-from typing import cast
 
-from argon2 import PasswordHasher, extract_parameters
+from argon2 import extract_parameters
 from argon2.exceptions import InvalidHashError
 from flask import current_app
 
-from desk.core.credentials.hashing import Hasher
+from desk.core.credentials import hashing_process
+from desk.core.credentials.hashing_process import Costs, HashingProcess
 
 PIN_SHAPE = re.compile(r"\d{6,12}")
 ISSUED_LENGTH = 6
@@ -34,19 +34,27 @@ def generate_pin() -> str:
             return pin
 
 
-def hasher() -> Hasher:
-    """The app's PIN hasher, with the argon2id costs its configuration names (made once)."""
-    state = current_app.extensions.setdefault("desk.pins", {})
-    if "hasher" not in state:
-        config = current_app.config
-        state["hasher"] = Hasher(
-            PasswordHasher(
-                time_cost=config["DESK_ARGON2_TIME_COST"],
-                memory_cost=config["DESK_ARGON2_MEMORY_KIB"],
-                parallelism=config["DESK_ARGON2_PARALLELISM"],
-            )
-        )
-    return cast(Hasher, state["hasher"])
+def costs() -> Costs:
+    """The argon2id costs the app's configuration names for PINs."""
+    config = current_app.config
+    return Costs(
+        time_cost=config["DESK_ARGON2_TIME_COST"],
+        memory_kib=config["DESK_ARGON2_MEMORY_KIB"],
+        parallelism=config["DESK_ARGON2_PARALLELISM"],
+    )
+
+
+def hasher() -> HashingProcess:
+    """The PIN hasher at the app's costs. Its argon2 work runs in this process's hashing
+    process, at low priority, out of the web worker's way (desk.core.credentials's
+    hashing_process)."""
+    return hashing_process.shared(costs())
+
+
+def today_cost() -> str:
+    """Today's argon2 cost of a PIN, written as a hash string writes it (m=…,t=…,p=…)."""
+    found = costs()
+    return f"m={found.memory_kib},t={found.time_cost},p={found.parallelism}"
 
 
 def hash_pin(pin: str) -> str:

@@ -1,6 +1,6 @@
 """The IVR's webhooks under gunicorn on PostgreSQL: latency per step, beside a bare Flask floor.
 
-    python -m bench.ivr --calls 300 --concurrency 16 [--rate 100] [--waits 1] [--workers 4]
+    python -m bench.ivr --calls 300 --concurrency 16 [--rate 100] [--waits 1] [--workers N]
                         [--worker-class sync|gthread] [--threads 1] [--warmup 20] [--rounds 6]
                         [--database bench_ivr] [--fresh] [--json]
 

@@ -2,7 +2,7 @@
 
 import argparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bench.ivr.driver import STEPS, Run
@@ -37,8 +37,11 @@ class Measured:
 
     run: Run
     rss_kib: list[int]
-    # CPU seconds by where they were spent: gunicorn's workers, PostgreSQL, the driver.
+    # CPU seconds by where they were spent: gunicorn's workers, their hashing processes,
+    # PostgreSQL, the driver.
     cpu_seconds: dict[str, float]
+    # The resident memory of the processes the workers started (the PIN hashing processes).
+    helper_rss_kib: list[int] = field(default_factory=list)
 
 
 def report(
@@ -107,7 +110,8 @@ def report(
         ),
         f"  CPU per request, ms: desk {cpu_line(desk)}; floor {cpu_line(floor)}",
         f"  worker RSS after the run, MiB (target < {RSS_TARGET_MIB:g}): "
-        f"desk {mib_list(desk['worker_rss_mib'])}; floor {mib_list(floor['worker_rss_mib'])}",
+        f"desk {mib_list(desk['worker_rss_mib'])}; floor {mib_list(floor['worker_rss_mib'])}; "
+        f"the desk's hashing processes {mib_list(desk['hashing_rss_mib'])}",
         f"  the targets are for --rate {TARGET_RATE}; latency runs from when a request fell due "
         "to its answer",
         f"  load average (1 min) before and after: {load[0]:.2f}, {load[1]:.2f} "
@@ -169,6 +173,7 @@ def summary(measured: Measured) -> dict[str, Any]:
             "from_send": percentiles([s.seconds - s.late_seconds for s in run.sent]),
         },
         "worker_rss_mib": [round(kib / 1024, 1) for kib in measured.rss_kib],
+        "hashing_rss_mib": [round(kib / 1024, 1) for kib in measured.helper_rss_kib],
         # Less swayed by other work on the machine than any latency, and what capacity rests on.
         "cpu_ms_per_request": {
             place: seconds * 1000 / max(1, len(run.sent))

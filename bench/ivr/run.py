@@ -19,6 +19,7 @@ from bench.ivr.results import Measured, report
 from bench.server import (
     Workers,
     cpu_seconds,
+    descendants,
     environment_without_desk_settings,
     gunicorn,
     resident_kib,
@@ -34,7 +35,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the IVR benchmark and print its report."""
     args = parser().parse_args(argv)
     load_before = os.getloadavg()[0]
-    workers = Workers(args.workers, args.worker_class, args.threads)
+    workers = Workers(
+        **{
+            name: value
+            for name, value in (("count", args.workers), ("worker_class", args.worker_class))
+            if value
+        },
+        threads=args.threads,
+    )
     app = bench_app(args.database, fresh=args.fresh)
     uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
@@ -82,26 +90,31 @@ def alternate(
             name: stack.enter_context(gunicorn(server.wsgi, server.environ, workers))
             for name, server in servers.items()
         }
-        pids, backends = {}, {}
+        pids, helpers, backends = {}, {}, {}
         for name, server in servers.items():
             progress(f"{name}: {len(warmup)} calls to warm up")
             drive(served[name].url, token, warmup, workers.count * workers.threads, None)
             pids[name] = served[name].worker_pids()
             progress(f"{name}: workers {', '.join(map(str, pids[name]))} (py-spy record -p PID)")
+            # The workers' own processes (the desk's PIN hashing processes), started by the
+            # warm-up's calls: their CPU and memory are the desk's too.
+            helpers[name] = helper_pids(pids[name])
             # The connections the warm-up opened serve the run: their backends' CPU is the
             # database's.
             backends[name] = database_backends(server.database) if server.database else []
         runs: dict[str, list[Run]] = {name: [] for name in servers}
-        cpu = {name: dict.fromkeys(("workers", "database", "driver"), 0.0) for name in servers}
+        places = ("workers", "hashing", "database", "driver")
+        cpu = {name: dict.fromkeys(places, 0.0) for name in servers}
         rounds = min(args.rounds, len(measured))
         for number in range(rounds):
             calls = measured[number::rounds]
             for name in servers:
-                before = cpu_by_place(pids[name], backends[name])
+                before = cpu_by_place(pids[name], helpers[name], backends[name])
                 runs[name].append(
                     drive(served[name].url, token, calls, args.concurrency, args.rate, args.waits)
                 )
-                for place, seconds in cpu_by_place(pids[name], backends[name]).items():
+                after = cpu_by_place(pids[name], helpers[name], backends[name])
+                for place, seconds in after.items():
                     cpu[name][place] += seconds - before[place]
             progress(f"round {number + 1} of {rounds}: {len(calls)} calls to each")
         results = {}
@@ -109,8 +122,11 @@ def alternate(
             if served[name].worker_pids() != pids[name]:
                 # A worker gunicorn replaced (timed out, crashed) took its CPU count with it.
                 progress(f"{name}: WARNING gunicorn replaced a worker during the run")
+            if helper_pids(pids[name]) != helpers[name]:
+                progress(f"{name}: WARNING a hashing process was replaced during the run")
             rss = [resident_kib(pid) for pid in served[name].worker_pids()]
-            results[name] = Measured(joined(runs[name]), rss, cpu[name])
+            helper_rss = [resident_kib(pid) for pid in helper_pids(pids[name])]
+            results[name] = Measured(joined(runs[name]), rss, cpu[name], helper_rss)
     return results
 
 
@@ -123,10 +139,17 @@ def joined(runs: Sequence[Run]) -> Run:
     )
 
 
-def cpu_by_place(workers: list[int], backends: list[int]) -> dict[str, float]:
-    """CPU seconds used so far by the workers, the database's backends and this driver."""
+def helper_pids(workers: list[int]) -> list[int]:
+    """The processes the workers started (and theirs), the workers not included."""
+    return sorted({pid for worker in workers for pid in descendants(worker)} - set(workers))
+
+
+def cpu_by_place(workers: list[int], helpers: list[int], backends: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by the workers, their hashing processes, the database's
+    backends and this driver."""
     return {
         "workers": sum(cpu_seconds(pid) for pid in workers),
+        "hashing": sum(cpu_seconds(pid) for pid in helpers),
         "database": sum(cpu_seconds(pid) for pid in backends),
         "driver": time.process_time(),
     }
@@ -178,10 +201,14 @@ def parser() -> argparse.ArgumentParser:
         help="turns the floor and the desk take with the measured calls (default 6)",
     )
     options.add_argument(
-        "--workers", type=positive(int), default=4, help="gunicorn workers (default 4)"
+        "--workers",
+        type=positive(int),
+        help="gunicorn workers (default: deploy/gunicorn.conf.py's)",
     )
     options.add_argument(
-        "--worker-class", choices=("sync", "gthread"), default="sync", help="(default sync)"
+        "--worker-class",
+        choices=("sync", "gthread"),
+        help="(default: deploy/gunicorn.conf.py's, sync)",
     )
     options.add_argument("--threads", type=positive(int), default=1, help="per worker (default 1)")
     options.add_argument(
