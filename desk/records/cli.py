@@ -17,6 +17,7 @@ from desk.core.types import utcnow
 from desk.records import generate, importer, retention
 from desk.records.models import today_in_england
 from desk.records.parse import parse_entry
+from desk.records.phases import PHASE_PREFIX
 
 records_cli = AppGroup(
     "records", help="Load the children index, fill it with synthetic data, archive and purge it."
@@ -33,7 +34,9 @@ def _by() -> str:
 def import_command(file: Path) -> None:
     """Add or update children from a JSON Lines file: every line, or none if one is bad."""
     with _progress(file.stat().st_size, f"Reading {file.name}", unit="MB", scale=1e6) as bar:
-        summary = importer.import_file(file, by=_by(), progress=bar.update, phase=_phase)
+        summary = importer.import_file(
+            file, by=_by(), progress=bar.update, phase=_phase, timed=_timed
+        )
     _finish(summary, f"Imported {file}")
 
 
@@ -65,7 +68,9 @@ def generate_command(count: int, seed: int, out: Path | None) -> None:
         )
         # ContactPoint numbers are identifiers, not secrets: seeded, a demo index is repeatable.
         numbers = random.Random(seed)  # noqa: S311  # nosec B311
-        summary = importer.import_entries(entries, by=_by(), rng=numbers, phase=_phase)
+        summary = importer.import_entries(
+            entries, by=_by(), rng=numbers, phase=_phase, timed=_timed
+        )
     _finish(summary, f"Generated {count:,} children")
 
 
@@ -98,6 +103,11 @@ def _progress(
 
 def _phase(name: str) -> None:
     click.echo(f"\n{name}…", err=True)
+
+
+def _timed(name: str, seconds: float) -> None:
+    # One line a phase, in a fixed form: bench.load reads them.
+    click.echo(f"\n{PHASE_PREFIX}{name}: {seconds:.2f} s", err=True)
 
 
 def _finish(summary: importer.ImportSummary, done: str) -> None:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from desk.records import clashes, contactpoint, staged
 from desk.records import rows as rows_
 from desk.records.parse import BadLine, ChildEntry
+from desk.records.phases import Timed, timing, untimed
 from desk.records.rows import CHILD_COLUMNS, CONTACT_COLUMNS, NAME_COLUMNS, StagedChunk
 from desk.records.staged import (
     children,
@@ -116,15 +117,22 @@ class Stage:
         return total, found[:limit]
 
     def merge(
-        self, rng: random.Random, now: datetime, phase: Callable[[str], None] = lambda _: None
+        self,
+        rng: random.Random,
+        now: datetime,
+        phase: Callable[[str], None] = lambda _: None,
+        timed: Timed = untimed,
     ) -> Merged:
         """Update the children the index holds, add the rest, with their names and contacts."""
-        self._settle_drawn_numbers(rng)
-        with self._indexes_built_after_if_empty(phase):
+        with timing(timed, "drawn numbers"):
+            self._settle_drawn_numbers(rng)
+        with self._indexes_built_after_if_empty(phase, timed), timing(timed, "merge"):
             return self._merge(now)
 
     @contextmanager
-    def _indexes_built_after_if_empty(self, phase: Callable[[str], None]) -> Iterator[None]:
+    def _indexes_built_after_if_empty(
+        self, phase: Callable[[str], None], timed: Timed
+    ) -> Iterator[None]:
         """Into an empty index, load first and build its indexes and foreign keys after.
 
         One sort per index instead of an index entry and a foreign-key check per row, as
@@ -168,13 +176,16 @@ class Stage:
         for row in indexes:
             self.connection.execute(sa.text(f'DROP INDEX "{row.indexname}"'))
         yield
-        self.connection.execute(sa.text("SET LOCAL maintenance_work_mem = '1GB'"))
-        for row in indexes:
-            self.connection.execute(sa.text(row.indexdef))
-        for row in constraints:
-            self.connection.execute(
-                sa.text(f'ALTER TABLE {row.tab} ADD CONSTRAINT "{row.conname}" {row.definition}')
-            )
+        with timing(timed, "index rebuild"):
+            self.connection.execute(sa.text("SET LOCAL maintenance_work_mem = '1GB'"))
+            for row in indexes:
+                self.connection.execute(sa.text(row.indexdef))
+            for row in constraints:
+                self.connection.execute(
+                    sa.text(
+                        f'ALTER TABLE {row.tab} ADD CONSTRAINT "{row.conname}" {row.definition}'
+                    )
+                )
 
     def _merge(self, now: datetime) -> Merged:
         stamp = sa.bindparam("now", now, type_=index_children.c.updated_at.type)
