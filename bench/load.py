@@ -124,7 +124,7 @@ def run_import(file: Path, url: str) -> tuple[float, float, float, dict[str, flo
     with tempfile.TemporaryFile("w+") as said:
         started = time.perf_counter()
         importer = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed arguments
-            [str(FLASK), "--app", "wsgi", "records", "import", str(file)],
+            [str(FLASK), "--app", "wsgi", "records", "import", "--timings", str(file)],
             cwd=ROOT,
             env=env,
             stdout=said,

@@ -78,7 +78,11 @@ def import_file(
     with path.open("rb") as lines:
         read = _reporting(lines, progress)
         if workers > 0:
-            staged = stage_in_workers(read, workers, rng)
+            count = workers
+
+            def staged(stage: staging.Stage) -> Iterator[StagedChunk]:
+                return stage_in_workers(read, count, rng, ids_from=stage.ids_from)
+
             return _import(staged, by=by, rng=rng, phase=phase, timed=timed)
         return import_entries(parse_lines(read), by=by, rng=rng, phase=phase, timed=timed)
 
@@ -97,10 +101,14 @@ def parse_lines(
 
 
 def stage_in_workers(
-    lines: Iterable[bytes], workers: int, rng: random.Random, today: date | None = None
+    lines: Iterable[bytes],
+    workers: int,
+    rng: random.Random,
+    today: date | None = None,
+    ids_from: int | None = None,
 ) -> Iterator[StagedChunk]:
     """The file's lines as staging rows in COPY text, chunk by chunk in file order, made by
-    `workers` processes (desk.records.rows.stage_lines).
+    `workers` processes (desk.records.rows.stage_lines; `ids_from` for a first load).
 
     At most AHEAD_PER_WORKER chunks a worker are in flight: the file is read no faster than
     what comes back is taken (bounded back-pressure), so memory stays flat however big it is.
@@ -114,7 +122,9 @@ def stage_in_workers(
         it = iter(lines)
         first = 1
         while chunk := list(islice(it, CHUNK)):
-            pending.append(pool.submit(stage_lines, chunk, first, today, rng.getrandbits(64)))
+            pending.append(
+                pool.submit(stage_lines, chunk, first, today, rng.getrandbits(64), ids_from)
+            )
             first += len(chunk)
             if len(pending) >= AHEAD_PER_WORKER * workers:
                 yield pending.popleft().result()
@@ -135,12 +145,20 @@ def import_entries(
     Flushed, not committed. With any bad line the index is left exactly as it was.
     """
     return _import(
-        _chunks(entries), by=by, rng=rng or random.SystemRandom(), phase=phase, timed=timed
+        lambda stage: _chunks(entries),
+        by=by,
+        rng=rng or random.SystemRandom(),
+        phase=phase,
+        timed=timed,
     )
 
 
+# The chunks of an import, made for the stage they go to (a first load makes them differently).
+Chunks = Callable[[staging.Stage], Iterable[list[ChildEntry | BadLine] | StagedChunk]]
+
+
 def _import(
-    chunks: Iterable[list[ChildEntry | BadLine] | StagedChunk],
+    chunks: Chunks,
     *,
     by: str,
     rng: random.Random,
@@ -168,15 +186,15 @@ def _import(
 
 
 def _stage_and_merge(
-    chunks: Iterable[list[ChildEntry | BadLine] | StagedChunk],
+    chunks: Chunks,
     rng: random.Random,
     phase: Callable[[str], None],
     timed: Timed,
 ) -> ImportSummary:
-    with staging.staging(db.session.connection()) as stage:
+    with staging.staging(db.session.connection(), phase) as stage:
         bad: list[BadLine] = []
         with timing(timed, "staging"):
-            bad_count = _stage(chunks, stage, bad, rng)
+            bad_count = _stage(chunks(stage), stage, bad, rng)
         phase("Checking the file against itself and the index")
         with timing(timed, "checks"):
             clash_count, clashes = stage.problems(MAX_REPORTED)
@@ -190,7 +208,7 @@ def _stage_and_merge(
                 bad_lines=bad_count + clash_count,
             )
         phase("Storing the children")
-        merged = stage.merge(rng, utcnow(), phase, timed)
+        merged = stage.merge(rng, utcnow(), timed)
     return ImportSummary(added=merged.added, updated=merged.updated)
 
 

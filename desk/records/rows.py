@@ -11,6 +11,7 @@ import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from desk.records import contactpoint, postcodes
 from desk.records.names import alternate_key, first_given_name, name_key, phonetic_key
@@ -143,9 +144,22 @@ def contact_rows(entry: ChildEntry) -> Iterator[tuple[object, ...]]:
         )
 
 
+def as_index_rows(rows: Iterable[tuple[object, ...]], ids_from: int) -> list[tuple[object, ...]]:
+    """Name or contact rows as the index's own: the child's id for its line, no position.
+
+    On a first load the line's child is given the id `ids_from` + its line, so these rows can
+    be written straight into the index's tables (desk.records.staging, first loads); the rows
+    keep their file order, which is what the position was for.
+    """
+    return [(ids_from + cast(int, row[0]), *row[2:]) for row in rows]
+
+
 @dataclass(frozen=True)
 class StagedChunk:
-    """A chunk of the file as the staging tables' COPY text, and its bad lines in file order."""
+    """A chunk of the file as the staging tables' COPY text, and its bad lines in file order.
+
+    On a first load the names and contacts are the index's own rows (`as_index_rows`).
+    """
 
     children: bytes
     names: bytes
@@ -153,11 +167,14 @@ class StagedChunk:
     bad: list[BadLine]
 
 
-def stage_lines(chunk: list[bytes], first: int, today: date, seed: int) -> StagedChunk:
+def stage_lines(
+    chunk: list[bytes], first: int, today: date, seed: int, ids_from: int | None = None
+) -> StagedChunk:
     """Parse a chunk of lines (the first numbered `first`) into staging rows as COPY text.
 
     A child the file gives no number to is drawn one from a generator seeded with `seed`,
-    so the importer's own generator decides every number wherever the chunk is parsed.
+    so the importer's own generator decides every number wherever the chunk is parsed. With
+    `ids_from` (a first load), names and contacts are made as the index's own rows.
     """
     rng = random.Random(seed)  # noqa: S311  # nosec B311 - numbers are identifiers, not secrets
     child_rows: list[tuple[object, ...]] = []
@@ -177,6 +194,9 @@ def stage_lines(chunk: list[bytes], first: int, today: date, seed: int) -> Stage
         child_rows.append(child)
         name_rows_ += name_rows(entry, child)
         contact_rows_ += contact_rows(entry)
+    if ids_from is not None:
+        name_rows_ = as_index_rows(name_rows_, ids_from)
+        contact_rows_ = as_index_rows(contact_rows_, ids_from)
     return StagedChunk(copy_text(child_rows), copy_text(name_rows_), copy_text(contact_rows_), bad)
 
 
