@@ -86,7 +86,9 @@ class Stage:
     and a foreign-key check per row. A bad line anywhere rolls all of it back with the import.
     """
 
-    def __init__(self, connection: sa.Connection, phase: Callable[[str], None]) -> None:
+    def __init__(
+        self, connection: sa.Connection, phase: Callable[[str], None] = lambda _: None
+    ) -> None:
         self.connection = connection
         self.is_postgresql = connection.dialect.name == "postgresql"
         self.owns_index = not self.is_postgresql or _owns(connection, INDEX_TABLES)
