@@ -33,6 +33,7 @@ from bench.database import bench_app, database_url
 from bench.report import emit, machine
 from bench.server import descendants, resident_kib
 from desk.records import generate
+from desk.records.phases import PHASE_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ROOT / "build" / "bench"
@@ -64,7 +65,7 @@ def main() -> None:
     floor = statistics.median(floors)
     rows = [
         [what, args.children, seconds, args.children / seconds, seconds / floor, own, tree]
-        for what, seconds, own, tree in runs
+        for what, seconds, own, tree, _ in runs
     ]
     rows.append(
         ["floor: raw COPY of the rows", args.children, floor, args.children / floor, 1.0, "", ""]
@@ -82,8 +83,9 @@ def main() -> None:
                 "times_floor": x,
                 "peak_rss_mib": own,
                 "peak_rss_with_workers_mib": tree,
+                "phase_seconds": phases,
             }
-            for what, n, s, _, x, own, tree in rows[:-1]
+            for (what, n, s, _, x, own, tree), (*_, phases) in zip(rows, runs, strict=False)
         ],
         "floor_seconds": floors,
         "machine": machine(url),
@@ -95,6 +97,11 @@ def main() -> None:
         result,
         as_json=args.json,
     )
+    if not args.json:
+        # Where each load's time went, as the importer timed it.
+        for what, *_, phases in runs:
+            timed = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+            print(f"{what}: {timed}")
 
 
 def children_file(count: int) -> Path:
@@ -109,14 +116,15 @@ def children_file(count: int) -> Path:
     return file
 
 
-def run_import(file: Path, url: str) -> tuple[float, float, float]:
-    """Seconds `flask records import` took, its own peak resident memory in MiB, and the peak
-    of it and its worker processes together (sampled every 0.1 s)."""
+def run_import(file: Path, url: str) -> tuple[float, float, float, dict[str, float]]:
+    """Seconds `flask records import` took, its own peak resident memory in MiB, the peak
+    of it and its worker processes together (sampled every 0.1 s), and the seconds of each
+    phase, as the importer printed them."""
     env = {**os.environ, "DESK_ENV": "development", "DATABASE_URL": url}
     with tempfile.TemporaryFile("w+") as said:
         started = time.perf_counter()
         importer = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed arguments
-            [str(FLASK), "--app", "wsgi", "records", "import", str(file)],
+            [str(FLASK), "--app", "wsgi", "records", "import", "--timings", str(file)],
             cwd=ROOT,
             env=env,
             stdout=said,
@@ -130,10 +138,22 @@ def run_import(file: Path, url: str) -> tuple[float, float, float]:
         seconds = time.perf_counter() - started
         sampler.join()
         importer.returncode = os.waitstatus_to_exitcode(status)
+        said.seek(0)
+        output = said.read()
         if importer.returncode:
-            said.seek(0)
-            raise SystemExit(f"the import failed ({importer.returncode}):\n{said.read()[-5000:]}")
-    return seconds, usage.ru_maxrss / 1024, peak[0] / 1024  # Linux gives kilobytes
+            raise SystemExit(f"the import failed ({importer.returncode}):\n{output[-5000:]}")
+    # Linux gives kilobytes
+    return seconds, usage.ru_maxrss / 1024, peak[0] / 1024, phase_seconds(output)
+
+
+def phase_seconds(output: str) -> dict[str, float]:
+    """Each phase's seconds from the importer's output: lines `Phase <name>: <seconds> s`."""
+    phases = {}
+    for line in output.splitlines():
+        if line.startswith(PHASE_PREFIX) and line.endswith(" s"):
+            name, _, seconds = line.removeprefix(PHASE_PREFIX).rpartition(": ")
+            phases[name] = float(seconds.removesuffix(" s"))
+    return phases
 
 
 def _sample_tree(pid: int, peak: list[int]) -> None:

@@ -17,6 +17,7 @@ from desk.core.types import utcnow
 from desk.records import generate, importer, retention
 from desk.records.models import today_in_england
 from desk.records.parse import parse_entry
+from desk.records.phases import PHASE_PREFIX, untimed
 
 records_cli = AppGroup(
     "records", help="Load the children index, fill it with synthetic data, archive and purge it."
@@ -30,10 +31,13 @@ def _by() -> str:
 
 @records_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(file: Path) -> None:
+@click.option("--timings", is_flag=True, help="Print how many seconds each phase took.")
+def import_command(file: Path, timings: bool) -> None:
     """Add or update children from a JSON Lines file: every line, or none if one is bad."""
     with _progress(file.stat().st_size, f"Reading {file.name}", unit="MB", scale=1e6) as bar:
-        summary = importer.import_file(file, by=_by(), progress=bar.update, phase=_phase)
+        summary = importer.import_file(
+            file, by=_by(), progress=bar.update, phase=_phase, timed=_timed if timings else untimed
+        )
     _finish(summary, f"Imported {file}")
 
 
@@ -98,6 +102,11 @@ def _progress(
 
 def _phase(name: str) -> None:
     click.echo(f"\n{name}…", err=True)
+
+
+def _timed(name: str, seconds: float) -> None:
+    # One line a phase, in a fixed form: bench.load reads them.
+    click.echo(f"\n{PHASE_PREFIX}{name}: {seconds:.2f} s", err=True)
 
 
 def _finish(summary: importer.ImportSummary, done: str) -> None:

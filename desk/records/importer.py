@@ -23,11 +23,13 @@ from desk.core.extensions import db
 from desk.core.types import utcnow
 from desk.records import staging
 from desk.records.parse import BadLine, ChildEntry, parse_line
+from desk.records.phases import Timed, timing, untimed
 from desk.records.rows import StagedChunk, stage_lines
 from desk.records.values import today_in_england
 
 # Children staged per round trip: big enough to be quick, small enough to keep memory flat.
-CHUNK = 5000
+# 2,500, not 5,000: 28 MiB less with the workers at 1 million, and no slower (docs/performance.md).
+CHUNK = 2500
 # Bad lines listed in full; beyond this an import says only how many more there are.
 MAX_REPORTED = 1000
 # Files this big are parsed in worker processes: below it, starting them costs more than it saves.
@@ -57,11 +59,13 @@ def import_file(
     rng: random.Random | None = None,
     progress: Callable[[int], None] = lambda done: None,
     phase: Callable[[str], None] = lambda name: None,
+    timed: Timed = untimed,
     workers: int | None = None,
 ) -> ImportSummary:
     """Import a JSON Lines file if every line is good; else nothing.
 
-    `progress` is told how many bytes of the file each step read; `phase` what comes next.
+    `progress` is told how many bytes of the file each step read; `phase` what comes next;
+    `timed` how many seconds each phase took (desk.records.phases).
     Lines are parsed by `workers` processes (default: one a core, for a big file; none, in
     this process, for a small one) while this one stages what they return, in file order.
     """
@@ -75,9 +79,13 @@ def import_file(
     with path.open("rb") as lines:
         read = _reporting(lines, progress)
         if workers > 0:
-            staged = stage_in_workers(read, workers, rng)
-            return _import(staged, by=by, rng=rng, phase=phase)
-        return import_entries(parse_lines(read), by=by, rng=rng, phase=phase)
+            count = workers
+
+            def staged(stage: staging.Stage) -> Iterator[StagedChunk]:
+                return stage_in_workers(read, count, rng, ids_from=stage.ids_from)
+
+            return _import(staged, by=by, rng=rng, phase=phase, timed=timed)
+        return import_entries(parse_lines(read), by=by, rng=rng, phase=phase, timed=timed)
 
 
 def parse_lines(
@@ -94,10 +102,14 @@ def parse_lines(
 
 
 def stage_in_workers(
-    lines: Iterable[bytes], workers: int, rng: random.Random, today: date | None = None
+    lines: Iterable[bytes],
+    workers: int,
+    rng: random.Random,
+    today: date | None = None,
+    ids_from: int | None = None,
 ) -> Iterator[StagedChunk]:
     """The file's lines as staging rows in COPY text, chunk by chunk in file order, made by
-    `workers` processes (desk.records.rows.stage_lines).
+    `workers` processes (desk.records.rows.stage_lines; `ids_from` for a first load).
 
     At most AHEAD_PER_WORKER chunks a worker are in flight: the file is read no faster than
     what comes back is taken (bounded back-pressure), so memory stays flat however big it is.
@@ -111,7 +123,9 @@ def stage_in_workers(
         it = iter(lines)
         first = 1
         while chunk := list(islice(it, CHUNK)):
-            pending.append(pool.submit(stage_lines, chunk, first, today, rng.getrandbits(64)))
+            pending.append(
+                pool.submit(stage_lines, chunk, first, today, rng.getrandbits(64), ids_from)
+            )
             first += len(chunk)
             if len(pending) >= AHEAD_PER_WORKER * workers:
                 yield pending.popleft().result()
@@ -125,26 +139,38 @@ def import_entries(
     by: str,
     rng: random.Random | None = None,
     phase: Callable[[str], None] = lambda name: None,
+    timed: Timed = untimed,
 ) -> ImportSummary:
     """Add or update each child by source and source ID, and audit the import; all or nothing.
 
     Flushed, not committed. With any bad line the index is left exactly as it was.
     """
-    return _import(_chunks(entries), by=by, rng=rng or random.SystemRandom(), phase=phase)
+    return _import(
+        lambda stage: _chunks(entries),
+        by=by,
+        rng=rng or random.SystemRandom(),
+        phase=phase,
+        timed=timed,
+    )
+
+
+# The chunks of an import, made for the stage they go to (a first load makes them differently).
+Chunks = Callable[[staging.Stage], Iterable[list[ChildEntry | BadLine] | StagedChunk]]
 
 
 def _import(
-    chunks: Iterable[list[ChildEntry | BadLine] | StagedChunk],
+    chunks: Chunks,
     *,
     by: str,
     rng: random.Random,
     phase: Callable[[str], None],
+    timed: Timed,
 ) -> ImportSummary:
     # Beginning the savepoint flushes the session: staged rows are checked against the index
     # as the caller's own session sees it.
     savepoint = db.session.begin_nested()
     try:
-        summary = _stage_and_merge(chunks, rng, phase)
+        summary = _stage_and_merge(chunks, rng, phase, timed)
     except BaseException:
         savepoint.rollback()
         raise
@@ -161,31 +187,18 @@ def _import(
 
 
 def _stage_and_merge(
-    chunks: Iterable[list[ChildEntry | BadLine] | StagedChunk],
+    chunks: Chunks,
     rng: random.Random,
     phase: Callable[[str], None],
+    timed: Timed,
 ) -> ImportSummary:
-    with staging.staging(db.session.connection()) as stage:
+    with staging.staging(db.session.connection(), phase) as stage:
         bad: list[BadLine] = []
-        bad_count = 0
-        for chunk in chunks:
-            if isinstance(chunk, StagedChunk):
-                stage.add_copied(chunk)
-                bad_count += len(chunk.bad)
-                bad += chunk.bad[: MAX_REPORTED - len(bad)]
-                continue
-            good: list[ChildEntry] = []
-            for entry in chunk:
-                if isinstance(entry, ChildEntry):
-                    good.append(entry)
-                    continue
-                bad_count += 1
-                if len(bad) < MAX_REPORTED:
-                    bad.append(entry)
-            # Good lines are staged even after a bad one, so that every clash is reported.
-            stage.add(good, rng)
+        with timing(timed, "staging"):
+            bad_count = _stage(chunks(stage), stage, bad, rng)
         phase("Checking the file against itself and the index")
-        clash_count, clashes = stage.problems(MAX_REPORTED)
+        with timing(timed, "checks"):
+            clash_count, clashes = stage.problems(MAX_REPORTED)
         if bad_count or clash_count:
             bad += clashes
             bad.sort(key=lambda line: line.line)
@@ -196,8 +209,35 @@ def _stage_and_merge(
                 bad_lines=bad_count + clash_count,
             )
         phase("Storing the children")
-        merged = stage.merge(rng, utcnow(), phase)
+        merged = stage.merge(rng, utcnow(), timed)
     return ImportSummary(added=merged.added, updated=merged.updated)
+
+
+def _stage(
+    chunks: Iterable[list[ChildEntry | BadLine] | StagedChunk],
+    stage: staging.Stage,
+    bad: list[BadLine],
+    rng: random.Random,
+) -> int:
+    """Stage every good line; note the first MAX_REPORTED bad ones in `bad`, count them all."""
+    bad_count = 0
+    for chunk in chunks:
+        if isinstance(chunk, StagedChunk):
+            stage.add_copied(chunk)
+            bad_count += len(chunk.bad)
+            bad += chunk.bad[: MAX_REPORTED - len(bad)]
+            continue
+        good: list[ChildEntry] = []
+        for entry in chunk:
+            if isinstance(entry, ChildEntry):
+                good.append(entry)
+                continue
+            bad_count += 1
+            if len(bad) < MAX_REPORTED:
+                bad.append(entry)
+        # Good lines are staged even after a bad one, so that every clash is reported.
+        stage.add(good, rng)
+    return bad_count
 
 
 def _chunks(entries: Iterable[ChildEntry | BadLine]) -> Iterator[list[ChildEntry | BadLine]]:

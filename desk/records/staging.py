@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from desk.records import clashes, contactpoint, staged
 from desk.records import rows as rows_
 from desk.records.parse import BadLine, ChildEntry
+from desk.records.phases import Timed, timing, untimed
 from desk.records.rows import CHILD_COLUMNS, CONTACT_COLUMNS, NAME_COLUMNS, StagedChunk
 from desk.records.staged import (
     children,
@@ -53,25 +55,69 @@ class Merged:
 
 
 @contextmanager
-def staging(connection: sa.Connection) -> Iterator["Stage"]:
+def staging(
+    connection: sa.Connection, phase: Callable[[str], None] = lambda _: None
+) -> Iterator["Stage"]:
     """Empty staging tables on this connection, dropped afterwards."""
     staged.metadata.drop_all(connection)  # left by an import that died with its transaction open
     staged.metadata.create_all(connection)
-    yield Stage(connection)
+    yield Stage(connection, phase)
     # Not on failure: the import's savepoint is rolled back, and the tables with it.
     staged.metadata.drop_all(connection)
 
 
-class Stage:
-    """The staged rows of one import, on the connection (and in the transaction) it runs in."""
+@dataclass(frozen=True)
+class _Definitions:
+    """The index's foreign keys, unique constraints and secondary indexes, as the database
+    gives them: dropped for a first load and made again from these after it."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    constraints: list[sa.Row[Any]]
+    indexes: list[sa.Row[Any]]
+
+
+class Stage:
+    """The staged rows of one import, on the connection (and in the transaction) it runs in.
+
+    A first load (PostgreSQL, an empty index, and this role its owner) writes each line's names
+    and contacts straight into the index's tables, under the id its child will be given
+    (`ids_from` + its line): only the children are staged, for the checks across lines, and
+    the merge inserts nothing else. The index's indexes and foreign keys are dropped for it
+    and built after, as pg_restore loads a dump: one sort per index instead of an index entry
+    and a foreign-key check per row. A bad line anywhere rolls all of it back with the import.
+    """
+
+    def __init__(
+        self, connection: sa.Connection, phase: Callable[[str], None] = lambda _: None
+    ) -> None:
         self.connection = connection
         self.is_postgresql = connection.dialect.name == "postgresql"
         self.owns_index = not self.is_postgresql or _owns(connection, INDEX_TABLES)
-        if self.is_postgresql:
-            # Sorts and joins over millions of staged rows: kept in memory where they can be.
-            connection.execute(sa.text("SET LOCAL work_mem = '256MB'"))
+        # Where a first load numbers its children from, or None: staged and merged.
+        self.ids_from: int | None = None
+        self._dropped: _Definitions | None = None
+        if not self.is_postgresql:
+            return
+        # Sorts and joins over millions of staged rows: kept in memory where they can be.
+        connection.execute(sa.text("SET LOCAL work_mem = '256MB'"))
+        if connection.scalar(sa.select(sa.exists().select_from(index_children))):
+            return
+        if not self.owns_index:
+            phase(
+                "This role does not own the index's tables, so their indexes are kept up row "
+                "by row, not rebuilt after (run as the owner for a faster first load)"
+            )
+            return
+        # Only when the index holds no child, since the tables are locked until the import
+        # commits: nobody can be searching an index with nobody in it.
+        self._dropped = self._drop_indexes()
+        # Ids from the table's own sequence, so that no id a purged child had is given again.
+        self.ids_from = (
+            connection.scalar(
+                sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id'))"),
+                {"table": index_children.name},
+            )
+            or 1
+        ) - 1
 
     def add(self, entries: Iterable[ChildEntry], rng: random.Random) -> None:
         """Stage checked entries; a child the file gives no number to is drawn one now."""
@@ -84,20 +130,32 @@ class Stage:
             child_rows.append(child)
             name_rows += rows_.name_rows(entry, child)
             contact_rows += rows_.contact_rows(entry)
+        if self.ids_from is not None:
+            name_rows = rows_.as_index_rows(name_rows, self.ids_from)
+            contact_rows = rows_.as_index_rows(contact_rows, self.ids_from)
         self._write(children, child_rows)
-        self._write(names, name_rows)
-        self._write(contacts, contact_rows)
+        self._write(self._names, name_rows)
+        self._write(self._contacts, contact_rows)
 
     def add_copied(self, chunk: StagedChunk) -> None:
-        """Stage a chunk a worker has turned into COPY text (PostgreSQL only)."""
+        """Stage a chunk a worker has turned into COPY text (PostgreSQL only), its names and
+        contacts made for where they go (rows.stage_lines, given `ids_from`)."""
         for table, text in (
             (children, chunk.children),
-            (names, chunk.names),
-            (contacts, chunk.contacts),
+            (self._names, chunk.names),
+            (self._contacts, chunk.contacts),
         ):
             if text:
                 with self._copy(table) as copy:
                     copy.write(text)
+
+    @property
+    def _names(self) -> sa.Table:
+        return names if self.ids_from is None else index_names
+
+    @property
+    def _contacts(self) -> sa.Table:
+        return contacts if self.ids_from is None else index_contacts
 
     def problems(self, limit: int) -> tuple[int, list[BadLine]]:
         """How many lines clash with each other or the index, and the first `limit` of them."""
@@ -116,65 +174,92 @@ class Stage:
         return total, found[:limit]
 
     def merge(
-        self, rng: random.Random, now: datetime, phase: Callable[[str], None] = lambda _: None
+        self,
+        rng: random.Random,
+        now: datetime,
+        timed: Timed = untimed,
     ) -> Merged:
         """Update the children the index holds, add the rest, with their names and contacts."""
-        self._settle_drawn_numbers(rng)
-        with self._indexes_built_after_if_empty(phase):
-            return self._merge(now)
+        with timing(timed, "drawn numbers"):
+            self._settle_drawn_numbers(rng)
+        if self.ids_from is None:
+            with timing(timed, "merge"):
+                return self._merge(now)
+        with timing(timed, "merge"):
+            added = self._insert_children(now, self.ids_from)
+        assert self._dropped is not None  # a first load dropped them
+        with timing(timed, "index rebuild"):
+            self._rebuild_indexes(self._dropped)
+        return Merged(added=added, updated=0)
 
-    @contextmanager
-    def _indexes_built_after_if_empty(self, phase: Callable[[str], None]) -> Iterator[None]:
-        """Into an empty index, load first and build its indexes and foreign keys after.
-
-        One sort per index instead of an index entry and a foreign-key check per row, as
-        pg_restore loads a dump: several times faster for the first national load. Only
-        when the index holds no child, since the tables are locked until the import commits:
-        nobody can be searching an index with nobody in it. The definitions are read from the
-        database itself, so what is rebuilt is exactly what the migrations made. Only the
-        tables' owner may drop and rebuild them: the desk's own role loads into them as they are.
-        """
-        has_children = self.connection.scalar(sa.select(sa.exists().select_from(index_children)))
-        if not self.is_postgresql or has_children:
-            yield
-            return
-        if not self.owns_index:
-            phase(
-                "This role does not own the index's tables, so their indexes are kept up row "
-                "by row, not rebuilt after (run as the owner for a faster first load)"
-            )
-            yield
-            return
+    def _drop_indexes(self) -> _Definitions:
+        """Drop the index's foreign keys, unique constraints and secondary indexes, read from
+        the database itself, so what is rebuilt is exactly what the migrations made."""
         tables = list(INDEX_TABLES)
-        constraints = self.connection.execute(
-            sa.text(
-                "SELECT conrelid::regclass::text AS tab, conname,"
-                " pg_get_constraintdef(oid) AS definition"
-                " FROM pg_constraint WHERE contype IN ('f', 'u')"
-                " AND conrelid::regclass::text = ANY(:tables)"
+        dropped = _Definitions(
+            constraints=list(
+                self.connection.execute(
+                    sa.text(
+                        "SELECT conrelid::regclass::text AS tab, conname,"
+                        " pg_get_constraintdef(oid) AS definition"
+                        " FROM pg_constraint WHERE contype IN ('f', 'u')"
+                        " AND conrelid::regclass::text = ANY(:tables)"
+                    ),
+                    {"tables": tables},
+                )
             ),
-            {"tables": tables},
-        ).all()
-        indexes = self.connection.execute(
-            sa.text(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:tables)"
-                " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+            indexes=list(
+                self.connection.execute(
+                    sa.text(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:tables)"
+                        " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+                    ),
+                    {"tables": tables},
+                )
             ),
-            {"tables": tables},
-        ).all()
-        for row in constraints:
+        )
+        for row in dropped.constraints:
             drop = f'ALTER TABLE {row.tab} DROP CONSTRAINT "{row.conname}"'
             self.connection.execute(sa.text(drop))
-        for row in indexes:
+        for row in dropped.indexes:
             self.connection.execute(sa.text(f'DROP INDEX "{row.indexname}"'))
-        yield
+        return dropped
+
+    def _rebuild_indexes(self, dropped: _Definitions) -> None:
         self.connection.execute(sa.text("SET LOCAL maintenance_work_mem = '1GB'"))
-        for row in indexes:
+        for row in dropped.indexes:
             self.connection.execute(sa.text(row.indexdef))
-        for row in constraints:
+        # Adding a foreign key checks every row against it: a name or contact whose child
+        # was never inserted could not get past this.
+        for row in dropped.constraints:
             self.connection.execute(
                 sa.text(f'ALTER TABLE {row.tab} ADD CONSTRAINT "{row.conname}" {row.definition}')
             )
+
+    def _insert_children(self, now: datetime, ids_from: int) -> int:
+        """A first load's children, each under the id its names and contacts were given."""
+        stamp = sa.bindparam("now", now, type_=index_children.c.updated_at.type)
+        self.connection.execute(
+            sa.insert(index_children).from_select(
+                ["id", *CHILD_COLUMNS, "contactpoint_id", "created_at", "updated_at"],
+                sa.select(
+                    children.c.line + ids_from,
+                    *(children.c[name] for name in CHILD_COLUMNS),
+                    sa.func.coalesce(children.c.contactpoint_id, children.c.drawn_number),
+                    stamp,
+                    stamp,
+                ).order_by(children.c.line),
+            )
+        )
+        # The sequence goes on after the last id given, so the next child added gets its own.
+        self.connection.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence(:table, 'id'),"
+                " (SELECT max(id) FROM children), true)"
+            ),
+            {"table": index_children.name},
+        )
+        return self._count(sa.select(sa.func.count()).select_from(children))
 
     def _merge(self, now: datetime) -> Merged:
         stamp = sa.bindparam("now", now, type_=index_children.c.updated_at.type)
@@ -252,7 +337,8 @@ class Stage:
 
     @contextmanager
     def _copy(self, table: sa.Table) -> Iterator[psycopg.Copy]:
-        columns = ", ".join(column.name for column in table.c)
+        # Every column but an index table's own id, which its sequence gives.
+        columns = ", ".join(column.name for column in table.c if column.name != "id")
         cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
             yield copy
