@@ -2,13 +2,14 @@
 
 Sync workers, four on the two-core server docs/performance.md measured (more workers than
 cores add no CPU; fewer leave a core idle while a worker waits on PostgreSQL). Each worker
-starts one PIN hashing process of its own on its first PIN (desk.core.credentials's
+starts one PIN hashing process of its own as it starts (desk.core.credentials's
 hashing_process: argon2 at low priority, about 40 MiB, ending with its worker), so a worker
 waiting on a hash uses no CPU; six workers would fit in memory (about 175 MiB a worker with
 its hashing process), but were not shown to be faster on the shared machine measured. A
 worker that takes longer than the timeout is killed and replaced: well inside Twilio's 15
-seconds, so a stuck webhook is answered by Twilio's fallback URL rather than held. GUNICORN_CMD_ARGS
-overrides any of these, as the topology test does for its ports (tests/topology).
+seconds, so a stuck webhook is answered by Twilio's fallback URL rather than held.
+GUNICORN_CMD_ARGS overrides any of these, as the topology test does for its ports
+(tests/topology).
 """
 
 import os

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from psycopg._copy_base import format_row_text  # not re-exported; the one row formatter
 from psycopg.adapt import Transformer
 
 from desk.records import contactpoint, postcodes
@@ -215,12 +214,19 @@ class CopyText:
     """
 
     def __init__(self) -> None:
+        # psycopg does not re-export its row formatter (the one `Copy.write_row` uses), so it is
+        # imported from its private module here, not where the web app would load it: a psycopg
+        # that moved it fails an import (and tests/desk/records/test_rows.py), not the desk's
+        # start. pyproject.toml keeps psycopg to the minor versions it was checked on.
+        from psycopg._copy_base import format_row_text
+
         self.out = bytearray()
         self._transformer = Transformer()
+        self._format = format_row_text
 
     def add(self, rows: Iterable[tuple[object, ...]]) -> None:
         for row in rows:
-            format_row_text(row, self._transformer, self.out)
+            self._format(row, self._transformer, self.out)
 
 
 def copy_text(rows: Iterable[tuple[object, ...]]) -> bytes:

@@ -3,8 +3,10 @@
 An import streams its file into temporary tables (PostgreSQL's COPY; plain inserts on SQLite),
 so memory stays flat however big the file. What needs the whole file or the whole index (a
 child given twice, a ContactPoint number held by someone else) is then asked of the database,
-and only a file with nothing wrong is merged, a few set-based statements in all. The tables
-and rows are desk.records.staged's; the checks across lines, desk.records.clashes'.
+and only a file with nothing wrong is merged, a few set-based statements in all. A first load
+into an empty index stages only its children, and writes their names and contacts straight
+into the index's tables (`Stage`). The tables and rows are desk.records.staged's; the checks
+across lines, desk.records.clashes'.
 """
 
 import random
@@ -33,6 +35,9 @@ from desk.records.staged import (
 )
 
 INDEX_TABLES = tuple(table.name for table in (index_children, index_names, index_contacts))
+# Names the advisory lock that lets one import at a time stage (ASCII "mad_impo"): whether the
+# index is empty, and so whether this is a first load, must still be true when it merges.
+IMPORT_LOCK = 0x6D61645F696D706F
 
 
 def _owns(connection: sa.Connection, tables: Iterable[str]) -> bool:
@@ -97,6 +102,8 @@ class Stage:
         self._dropped: _Definitions | None = None
         if not self.is_postgresql:
             return
+        # Held until the import's transaction ends: a second import waits here for the first.
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
         # Sorts and joins over millions of staged rows: kept in memory where they can be.
         connection.execute(sa.text("SET LOCAL work_mem = '256MB'"))
         if connection.scalar(sa.select(sa.exists().select_from(index_children))):
@@ -190,6 +197,10 @@ class Stage:
         assert self._dropped is not None  # a first load dropped them
         with timing(timed, "index rebuild"):
             self._rebuild_indexes(self._dropped)
+            # The planner knows nothing of the rows just loaded until these run: the first
+            # searches after a first load would otherwise be planned for empty tables.
+            for table in (index_children, index_names, index_contacts):
+                self._analyze(table)
         return Merged(added=added, updated=0)
 
     def _drop_indexes(self) -> _Definitions:
@@ -251,11 +262,13 @@ class Stage:
                 ).order_by(children.c.line),
             )
         )
-        # The sequence goes on after the last id given, so the next child added gets its own.
+        # The sequence goes on after the last id given (never back, should anything else have
+        # drawn from it meanwhile), so the next child added gets its own.
         self.connection.execute(
             sa.text(
-                "SELECT setval(pg_get_serial_sequence(:table, 'id'),"
-                " (SELECT max(id) FROM children), true)"
+                "SELECT setval(pg_get_serial_sequence(:table, 'id'), GREATEST("
+                " (SELECT max(id) FROM children),"
+                " pg_sequence_last_value(CAST(pg_get_serial_sequence(:table, 'id') AS regclass))))"
             ),
             {"table": index_children.name},
         )

@@ -3,9 +3,10 @@
 Why: a PIN check is about 22 ms of one core and a 19 MiB block. Done in a sync gunicorn worker
 it takes a core at the same priority as the webhooks that hash nothing, which then queue behind
 it, and glibc keeps the freed block in the worker's heap (what put workers over 150 MB). Here
-each process that hashes has one hashing process of its own, spawned on first use (it imports
-argon2, not the app), and niced, so that the scheduler runs any webhook ahead of a hash. The web
-worker waits on a pipe meanwhile, using no CPU.
+each process that hashes has one hashing process of its own (a gunicorn worker starts it as the
+worker starts; anything else on first use). It imports argon2, not the app, and is niced, so
+that the scheduler runs any webhook ahead of a hash. The web worker waits on a pipe meanwhile,
+using no CPU.
 
 If the hashing process dies, it is started again and the work sent once more (hashing and
 checking are safe to repeat); if that fails too, or an answer takes longer than the timeout,
@@ -18,6 +19,7 @@ import signal
 import subprocess  # nosec B404 - starts this interpreter on this module
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
@@ -146,18 +148,26 @@ class HashingProcess:
             self._discard()
 
     def _ask(self, kind: type[T], name: str, *arguments: object) -> T:
+        # One deadline for both tries, so that a death and a restart together still answer
+        # (or give up) within the timeout, not twice it.
+        deadline = time.monotonic() + self.timeout_seconds
         with self._lock:
             for _ in range(2):  # once more after a death: the work is safe to repeat
-                requests, answers = self._started()
                 try:
+                    requests, answers = self._started()
                     requests.send((name, arguments))
-                    if not answers.poll(self.timeout_seconds):
+                    if not answers.poll(max(0.0, deadline - time.monotonic())):
                         self._discard()
                         raise HashingUnavailable("the hashing process did not answer in time")
                     answer = answers.recv()
                 except (EOFError, OSError):
-                    self._discard()  # it died: start another and send it again
+                    self._discard()  # it died (or could not start): start another, send again
                     continue
+                except BaseException:
+                    # Interrupted between asking and reading: its answer must not be left in
+                    # the pipe for the next request to read as its own.
+                    self._discard()
+                    raise
                 assert isinstance(answer, kind)
                 return answer
             raise HashingUnavailable("the hashing process died twice")
@@ -181,7 +191,9 @@ class HashingProcess:
                 ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                env={**os.environ, "PYTHONPATH": _import_path()},
+                # Only what an interpreter needs to find its modules: not the web process's
+                # settings and keys, which the hashing process has no use for.
+                env=_environment(),
             )
             assert process.stdin is not None and process.stdout is not None
             # The connections own copies of the pipes' descriptors; the files are not used.
@@ -203,6 +215,11 @@ class HashingProcess:
         if process is not None and self._owner == os.getpid():
             process.kill()
             process.wait(timeout=5)
+
+
+def _environment() -> dict[str, str]:
+    kept = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL") if name in os.environ}
+    return kept | {"PYTHONPATH": _import_path()}
 
 
 def _import_path() -> str:
