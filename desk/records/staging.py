@@ -38,6 +38,9 @@ INDEX_TABLES = tuple(table.name for table in (index_children, index_names, index
 # Names the advisory lock that lets one import at a time stage (ASCII "mad_impo"): whether the
 # index is empty, and so whether this is a first load, must still be true when it merges.
 IMPORT_LOCK = 0x6D61645F696D706F
+# Lines asked about at once after a redraw: well under the 32,766 parameters SQLite binds (and
+# PostgreSQL's 65,535).
+REDRAWN_BATCH = 10_000
 
 
 def _owns(connection: sa.Connection, tables: Iterable[str]) -> bool:
@@ -346,7 +349,12 @@ class Stage:
                 .values(drawn_number=sa.bindparam("number")),
                 [{"at": line, "number": contactpoint.new_number(rng)} for line in clashing],
             )
-            clashing = list(self.connection.scalars(clashes.drawn_clashes(clashing)))
+            # Asked about in batches: at 11 million about 60,000 drawn numbers clash on the
+            # first pass (the birthday bound), more lines than a statement may bind.
+            redrawn, clashing = clashing, []
+            for at in range(0, len(redrawn), REDRAWN_BATCH):
+                batch = redrawn[at : at + REDRAWN_BATCH]
+                clashing += self.connection.scalars(clashes.drawn_clashes(batch))
 
     @contextmanager
     def _copy(self, table: sa.Table) -> Iterator[psycopg.Copy]:
