@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import psycopg
 from flask import current_app
@@ -48,8 +48,15 @@ from desk.staff.models import Staff
 from ivr import line
 from ivr.models import FINISHED
 
-# A search's columns as a lookup stores them, each sent as the bound parameter of its name.
-STORED = ("handling_id", "form", "match_count", "is_too_many", "searched_at")
+
+class Stored(NamedTuple):
+    """A search's columns as a lookup stores them, each sent as the bound parameter of its name."""
+
+    handling_id: int
+    form: str
+    match_count: int
+    is_too_many: bool
+    searched_at: datetime
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,8 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
     # The caller's own changes first, as the audit log's `record` does before its lock.
     db.session.flush()
     connection = db.session.connection()
-    shape, values = shape_of(form, criteria), search_values(form, criteria, today)
+    shape = shape_of(form, criteria)
+    values = search_values(shape, criteria, today)
     if connection.dialect.name == "postgresql":
         counted = _counted_and_found(shape)
         rows = connection.execute(counted, {"handling_id": handling.id, **values}).all()
@@ -146,13 +154,13 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
             "matched": [child.contactpoint_id for child in matches],
         },
     )
-    stored = {
-        "handling_id": handling.id,
-        "form": form.value,
-        "match_count": len(matches),
-        "is_too_many": is_too_many,
-        "searched_at": now,
-    }
+    stored = Stored(
+        handling_id=handling.id,
+        form=form.value,
+        match_count=len(matches),
+        is_too_many=is_too_many,
+        searched_at=now,
+    )._asdict()
     child_ids = [child.id for child in matches]
     if connection.dialect.name == "postgresql":
         _store_in_one_statement(connection, audited, stored, child_ids)
@@ -199,8 +207,8 @@ def _stored_after_appended() -> Insert:
     made = (
         insert(Search)
         .from_select(
-            list(STORED),
-            select(*(bindparam(name, type_=searches[name].type) for name in STORED)).where(
+            list(Stored._fields),
+            select(*(bindparam(name, type_=searches[name].type) for name in Stored._fields)).where(
                 appended.c.appended_id.is_not(None)
             ),
         )

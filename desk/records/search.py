@@ -179,9 +179,10 @@ def search(criteria: Criteria, today: date | None = None) -> SearchResult:
     """The live children matching the criteria, or SearchRefused if they are not precise enough."""
     today = today or today_in_england()
     form = form_of(criteria, today)
-    query = _children_query(shape_of(form, criteria))
+    shape = shape_of(form, criteria)
     found = in_order(
-        criteria, list(db.session.scalars(query, search_values(form, criteria, today)))
+        criteria,
+        list(db.session.scalars(_children_query(shape), search_values(shape, criteria, today))),
     )
     if len(found) > MAX_MATCHES:
         return SearchResult(form=form, matches=(), match_count=0, is_too_many=True)
@@ -205,22 +206,20 @@ def shape_of(form: SearchMethod, criteria: Criteria) -> Shape:
     return Shape(form, bool(first_given_name(criteria.given_name)), has_gender)
 
 
-def search_values(form: SearchMethod, criteria: Criteria, today: date) -> dict[str, Any]:
-    """The values of the bound parameters of the search's statement (`_conditions`)."""
+def search_values(shape: Shape, criteria: Criteria, today: date) -> dict[str, Any]:
+    """The values of the bound parameters of the shape's statement (`_conditions`): the
+    shape, not the criteria, says which of the optional ones it has."""
     values: dict[str, Any] = {"adult_born_on_or_before": latest_adult_birth_date(today)}
-    if form is SearchMethod.CONTACTPOINT_NUMBER:
+    if shape.form is SearchMethod.CONTACTPOINT_NUMBER:
         return values | {"contactpoint_id": _compact_number(criteria.contactpoint_number)}
     values["family_keys"] = _keys(criteria.family_name)
-    given = first_given_name(criteria.given_name)
-    if given:
-        values["given_keys"] = _keys(given)
-    if form is SearchMethod.NAME_AND_DATE_OF_BIRTH:
-        gender = criteria.gender.strip()
-        return (
-            values
-            | {"date_of_birth": criteria.date_of_birth}
-            | ({"gender": Gender(gender)} if gender else {})
-        )
+    if shape.has_given_name:
+        values["given_keys"] = _keys(first_given_name(criteria.given_name))
+    if shape.form is SearchMethod.NAME_AND_DATE_OF_BIRTH:
+        values["date_of_birth"] = criteria.date_of_birth
+        if shape.has_gender:
+            values["gender"] = Gender(criteria.gender.strip())
+        return values
     return values | {"postcode_compact": postcodes.compact(criteria.postcode)}
 
 
