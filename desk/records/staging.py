@@ -5,8 +5,8 @@ so memory stays flat however big the file. What needs the whole file or the whol
 child given twice, a ContactPoint number held by someone else) is then asked of the database,
 and only a file with nothing wrong is merged, a few set-based statements in all. A first load
 into an empty index stages only its children, and writes their names and contacts straight
-into the index's tables (`Stage`). The tables and rows are desk.records.staged's; the checks
-across lines, desk.records.clashes'.
+into the index's tables (`Stage`; desk.records.first_load). The tables and rows are
+desk.records.staged's; the checks across lines, desk.records.clashes'.
 """
 
 import random
@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 
-from desk.records import clashes, contactpoint, staged
+from desk.records import clashes, contactpoint, first_load, staged
 from desk.records import rows as rows_
+from desk.records.first_load import INDEX_TABLES
 from desk.records.parse import BadLine, ChildEntry
 from desk.records.phases import Timed, timing, untimed
 from desk.records.rows import CHILD_COLUMNS, CONTACT_COLUMNS, NAME_COLUMNS, StagedChunk
@@ -34,7 +34,6 @@ from desk.records.staged import (
     names,
 )
 
-INDEX_TABLES = tuple(table.name for table in (index_children, index_names, index_contacts))
 # Names the advisory lock that lets one import at a time stage (ASCII "mad_impo"): whether the
 # index is empty, and so whether this is a first load, must still be true when it merges.
 IMPORT_LOCK = 0x6D61645F696D706F
@@ -43,15 +42,18 @@ IMPORT_LOCK = 0x6D61645F696D706F
 REDRAWN_BATCH = 10_000
 
 
-def _owns(connection: sa.Connection, tables: Iterable[str]) -> bool:
-    """Whether this connection's role has its owner's rights over every one of these tables."""
+def owns_index(connection: sa.Connection) -> bool:
+    """Whether this connection's role has its owner's rights over every one of the index's
+    tables (as it always has on SQLite): only the owner may drop their indexes, or analyse them."""
+    if connection.dialect.name != "postgresql":
+        return True
     return bool(
         connection.scalar(
             sa.text(
                 "SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class"
                 " WHERE oid = ANY(CAST(:tables AS regclass[]))"
             ),
-            {"tables": list(tables)},
+            {"tables": list(INDEX_TABLES)},
         )
     )
 
@@ -74,24 +76,14 @@ def staging(
     staged.metadata.drop_all(connection)
 
 
-@dataclass(frozen=True)
-class _Definitions:
-    """The index's foreign keys, unique constraints and secondary indexes, as the database
-    gives them: dropped for a first load and made again from these after it."""
-
-    constraints: list[sa.Row[Any]]
-    indexes: list[sa.Row[Any]]
-
-
 class Stage:
     """The staged rows of one import, on the connection (and in the transaction) it runs in.
 
     A first load (PostgreSQL, an empty index, and this role its owner) writes each line's names
     and contacts straight into the index's tables, under the id its child will be given
     (`ids_from` + its line): only the children are staged, for the checks across lines, and
-    the merge inserts nothing else. The index's indexes and foreign keys are dropped for it
-    and built after, as pg_restore loads a dump: one sort per index instead of an index entry
-    and a foreign-key check per row. A bad line anywhere rolls all of it back with the import.
+    the merge inserts nothing else; the index's indexes are dropped for it and built after
+    (desk.records.first_load). A bad line anywhere rolls all of it back with the import.
     """
 
     def __init__(
@@ -99,10 +91,10 @@ class Stage:
     ) -> None:
         self.connection = connection
         self.is_postgresql = connection.dialect.name == "postgresql"
-        self.owns_index = not self.is_postgresql or _owns(connection, INDEX_TABLES)
+        self.owns_index = owns_index(connection)
         # Where a first load numbers its children from, or None: staged and merged.
         self.ids_from: int | None = None
-        self._dropped: _Definitions | None = None
+        self._dropped: first_load.Definitions | None = None
         if not self.is_postgresql:
             return
         # Held until the import's transaction ends: a second import waits here for the first.
@@ -119,15 +111,8 @@ class Stage:
             return
         # Only when the index holds no child, since the tables are locked until the import
         # commits: nobody can be searching an index with nobody in it.
-        self._dropped = self._drop_indexes()
-        # Ids from the table's own sequence, so that no id a purged child had is given again.
-        self.ids_from = (
-            connection.scalar(
-                sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id'))"),
-                {"table": index_children.name},
-            )
-            or 1
-        ) - 1
+        self._dropped = first_load.drop_indexes(connection)
+        self.ids_from = first_load.ids_from(connection)
 
     def add(self, entries: Iterable[ChildEntry], rng: random.Random) -> None:
         """Stage checked entries; a child the file gives no number to is drawn one now."""
@@ -196,86 +181,17 @@ class Stage:
             with timing(timed, "merge"):
                 return self._merge(now)
         with timing(timed, "merge"):
-            added = self._insert_children(now, self.ids_from)
+            first_load.insert_children(self.connection, now, self.ids_from)
         assert self._dropped is not None  # a first load dropped them
         with timing(timed, "index rebuild"):
-            self._rebuild_indexes(self._dropped)
+            first_load.rebuild_indexes(self.connection, self._dropped)
             # The planner knows nothing of the rows just loaded until these run: the first
             # searches after a first load would otherwise be planned for empty tables.
             for table in (index_children, index_names, index_contacts):
                 self._analyze(table)
-        return Merged(added=added, updated=0)
-
-    def _drop_indexes(self) -> _Definitions:
-        """Drop the index's foreign keys, unique constraints and secondary indexes, read from
-        the database itself, so what is rebuilt is exactly what the migrations made."""
-        tables = list(INDEX_TABLES)
-        dropped = _Definitions(
-            constraints=list(
-                self.connection.execute(
-                    sa.text(
-                        "SELECT conrelid::regclass::text AS tab, conname,"
-                        " pg_get_constraintdef(oid) AS definition"
-                        " FROM pg_constraint WHERE contype IN ('f', 'u')"
-                        " AND conrelid::regclass::text = ANY(:tables)"
-                    ),
-                    {"tables": tables},
-                )
-            ),
-            indexes=list(
-                self.connection.execute(
-                    sa.text(
-                        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:tables)"
-                        " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
-                    ),
-                    {"tables": tables},
-                )
-            ),
+        return Merged(
+            added=self._count(sa.select(sa.func.count()).select_from(children)), updated=0
         )
-        for row in dropped.constraints:
-            drop = f'ALTER TABLE {row.tab} DROP CONSTRAINT "{row.conname}"'
-            self.connection.execute(sa.text(drop))
-        for row in dropped.indexes:
-            self.connection.execute(sa.text(f'DROP INDEX "{row.indexname}"'))
-        return dropped
-
-    def _rebuild_indexes(self, dropped: _Definitions) -> None:
-        self.connection.execute(sa.text("SET LOCAL maintenance_work_mem = '1GB'"))
-        for row in dropped.indexes:
-            self.connection.execute(sa.text(row.indexdef))
-        # Adding a foreign key checks every row against it: a name or contact whose child
-        # was never inserted could not get past this.
-        for row in dropped.constraints:
-            self.connection.execute(
-                sa.text(f'ALTER TABLE {row.tab} ADD CONSTRAINT "{row.conname}" {row.definition}')
-            )
-
-    def _insert_children(self, now: datetime, ids_from: int) -> int:
-        """A first load's children, each under the id its names and contacts were given."""
-        stamp = sa.bindparam("now", now, type_=index_children.c.updated_at.type)
-        self.connection.execute(
-            sa.insert(index_children).from_select(
-                ["id", *CHILD_COLUMNS, "contactpoint_id", "created_at", "updated_at"],
-                sa.select(
-                    children.c.line + ids_from,
-                    *(children.c[name] for name in CHILD_COLUMNS),
-                    sa.func.coalesce(children.c.contactpoint_id, children.c.drawn_number),
-                    stamp,
-                    stamp,
-                ).order_by(children.c.line),
-            )
-        )
-        # The sequence goes on after the last id given (never back, should anything else have
-        # drawn from it meanwhile), so the next child added gets its own.
-        self.connection.execute(
-            sa.text(
-                "SELECT setval(pg_get_serial_sequence(:table, 'id'), GREATEST("
-                " (SELECT max(id) FROM children),"
-                " pg_sequence_last_value(CAST(pg_get_serial_sequence(:table, 'id') AS regclass))))"
-            ),
-            {"table": index_children.name},
-        )
-        return self._count(sa.select(sa.func.count()).select_from(children))
 
     def _merge(self, now: datetime) -> Merged:
         stamp = sa.bindparam("now", now, type_=index_children.c.updated_at.type)

@@ -236,7 +236,7 @@ def test_a_call_is_verified_and_queued_with_the_desks_grants_alone(desk: Flask) 
 
 def test_the_records_commands_work_as_the_desk_without_owning_the_index(desk: Flask) -> None:
     with desk.app_context():
-        assert not staging.Stage(db.session.connection()).owns_index
+        assert not staging.owns_index(db.session.connection())
         db.session.remove()
     runner = desk.test_cli_runner()
     loaded = runner.invoke(args=["records", "generate", "--count", "40", "--seed", "3"])
@@ -249,7 +249,7 @@ def test_the_records_commands_work_as_the_desk_without_owning_the_index(desk: Fl
     with desk.app_context():
         owners = sa.create_engine(url(DATABASE, OWNER))
         with owners.connect() as connection:
-            assert staging.Stage(connection).owns_index
+            assert staging.owns_index(connection)
         owners.dispose()
         db.session.remove()
 
