@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import psycopg
 from click._termui_impl import ProgressBar
 from flask.cli import AppGroup
+from sqlalchemy.exc import DBAPIError
 
 from desk.core.extensions import db
 from desk.core.types import utcnow
@@ -34,7 +36,10 @@ def _by() -> str:
 @click.option("--timings", is_flag=True, help="Print how many seconds each phase took.")
 def import_command(file: Path, timings: bool) -> None:
     """Add or update children from a JSON Lines file: every line, or none if one is bad."""
-    with _progress(file.stat().st_size, f"Reading {file.name}", unit="MB", scale=1e6) as bar:
+    with (
+        _database_errors_told_without_data(),
+        _progress(file.stat().st_size, f"Reading {file.name}", unit="MB", scale=1e6) as bar,
+    ):
         summary = importer.import_file(
             file, by=_by(), progress=bar.update, phase=_phase, timed=_timed if timings else untimed
         )
@@ -69,7 +74,8 @@ def generate_command(count: int, seed: int, out: Path | None) -> None:
         )
         # ContactPoint numbers are identifiers, not secrets: seeded, a demo index is repeatable.
         numbers = random.Random(seed)  # noqa: S311  # nosec B311
-        summary = importer.import_entries(entries, by=_by(), rng=numbers, phase=_phase)
+        with _database_errors_told_without_data():
+            summary = importer.import_entries(entries, by=_by(), rng=numbers, phase=_phase)
     _finish(summary, f"Generated {count:,} children")
 
 
@@ -98,6 +104,41 @@ def _progress(
         length=total, label=label, item_show_func=rate, update_min_steps=max(1, total // 1000)
     ) as bar:
         yield bar
+
+
+@contextmanager
+def _database_errors_told_without_data() -> Iterator[None]:
+    """A database error stops the command with what kind of error it was and where, not its
+    message: PostgreSQL's detail and context may quote a line of the file, a child's details,
+    and a traceback would put them on the terminal and in the journal. The savepoint has been
+    rolled back by then, so nothing was imported."""
+    try:
+        yield
+    except (psycopg.Error, DBAPIError) as error:
+        raw = error.orig if isinstance(error, DBAPIError) else error
+        if not isinstance(raw, psycopg.Error):
+            raise
+        click.echo(f"\nThe database stopped the import: {_without_data(raw)}.", err=True)
+        click.echo("Nothing was imported.", err=True)
+        raise SystemExit(1) from None
+
+
+def _without_data(error: psycopg.Error) -> str:
+    """The error's kind and SQLSTATE and the table, column or constraint it names; or, for a
+    connection that failed (libpq's own message, before any row was sent), what libpq said."""
+    diag = error.diag
+    if diag.sqlstate is None and isinstance(error, psycopg.OperationalError):
+        return str(error).strip()
+    named = [
+        f"{what} {name}"
+        for what, name in (
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+            ("constraint", diag.constraint_name),
+        )
+        if name
+    ]
+    return ", ".join([f"{type(error).__name__} (SQLSTATE {diag.sqlstate})", *named])
 
 
 def _phase(name: str) -> None:

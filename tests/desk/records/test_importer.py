@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
-from desk.records import contactpoint, importer, staging
+from desk.records import contactpoint, importer, rows, staging
 from desk.records.importer import import_entries
 from desk.records.models import Child, ChildName, ContactKind
 from desk.records.parse import parse_entry
@@ -190,6 +190,26 @@ def test_a_line_that_is_not_utf8_is_named(app: Flask, tmp_path: Path) -> None:
     path.write_bytes(line.encode("latin-1") + b"\n")
     code, output = run_import(app, path)
     assert code == 1 and "line 1: not UTF-8 text" in output
+
+
+def test_a_database_error_stops_the_import_without_quoting_the_line(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rows PostgreSQL refuses mid-COPY: its error's context quotes the row it was given.
+    copy_text = rows.copy_text
+    monkeypatch.setattr(rows, "copy_text", lambda given: copy_text([row[:-1] for row in given]))
+    line = child_line(
+        given_names="Zebedee", family_name="Quarrington", contactpoint_id="9434765919"
+    )
+    code, output = run_import(app, write(tmp_path, line))
+    assert code == 1
+    assert "The database stopped the import: BadCopyFileFormat (SQLSTATE 22P04)" in output
+    assert "Nothing was imported." in output
+    assert not {"Zebedee", "Quarrington", "9434765919", line["source_id"]} & set(
+        output.replace('"', " ").replace(",", " ").split()
+    ), output
+    assert "Traceback" not in output
+    assert count(app, Child) == 0
 
 
 def test_a_number_held_by_another_child_stops_the_whole_import(app: Flask, tmp_path: Path) -> None:
