@@ -18,6 +18,7 @@ from desk.core import authorities, logs, sqlite
 from desk.core import config as desk_config
 from desk.core.audit.cli import audit_cli
 from desk.core.extensions import csrf, db, login_manager, migrate
+from desk.core.sealed_session import SealedSessionInterface
 from desk.jobs.cli import jobs_cli
 from desk.records.cli import records_cli
 from desk.review import assessment
@@ -57,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     if config:
         app.config.update(config)
     desk_config.check(app.config)
+    app.session_interface = SealedSessionInterface()
     configure_logging(app)
     register_proxy(app)
     register_extensions(app)

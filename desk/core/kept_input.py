@@ -2,10 +2,11 @@
 
 Every form is POST-redirect-GET: a refused or invalid submission redirects to the form's page,
 so refreshing that page never sends the form, or audits it, again. What was typed and what was
-wrong with it travel to the page in the signed session cookie, as a flashed message does (to
-the user's own browser, which showed them anyway). A page's attempt is shown once: the GET that
-shows it takes it out of the session (`take`). The operator's console keeps its own per call
-(desk/console/kept_input.py), on this module's `Attempt`, `typed_into` and `form_again`.
+wrong with it travel to the page in the session cookie, sealed (desk.core.sealed_session), as
+a flashed message does, to the user's own browser, which showed them anyway. A page's attempt
+is shown once: the GET that shows it takes it out of the session (`take`). The operator's
+console keeps its own per call (desk/console/kept_input.py), on this module's `Attempt`,
+`typed_into` and `form_again`.
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from desk.core.refusals import Refused, settle_refusal
 
 PAGE_KEY = "desk.kept.page"
 # Never kept, even for one page: a password, PIN, token code or activation code does not go
-# into the session cookie (signed, not encrypted), so a refused form asks for it again. A form
+# into the session cookie, sealed though it is, so a refused form asks for it again. A form
 # names its other secret fields (a token's codes typed into plain text boxes) in `not_kept`.
 NEVER_KEPT_TYPES = frozenset({"PasswordField", "CSRFTokenField"})
 Form = TypeVar("Form", bound=FlaskForm)
