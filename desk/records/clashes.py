@@ -1,11 +1,11 @@
 """What is wrong with a staged file as a whole: lines that clash with each other or the index."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
 
-from desk.records.staged import children, index_children
+from desk.records.staged import children, index_children, redrawn
 
 
 def same_child(index: sa.Table) -> tuple[sa.ColumnElement[bool], ...]:
@@ -72,33 +72,9 @@ def repeats(*key: sa.Column[Any]) -> sa.Subquery:
     )
 
 
-def drawn_clashes(redrawn: Sequence[int] | None = None) -> sa.CompoundSelect[int]:
-    """Lines whose drawn number is taken: by the index, by the file, or by an earlier line.
-
-    With `redrawn`, only those lines are asked about (numbers drawn again after a clash), by
-    any other line's number: a redraw that clashes with a line that already passed can only be
-    the redrawn line's to draw again, and the lines that passed before cannot have begun to
-    clash with each other. So only the first pass reads the whole file's numbers twice over.
-    """
+def drawn_clashes() -> sa.CompoundSelect[int]:
+    """Lines whose drawn number is taken: by the index, by the file, or by an earlier line."""
     given = children.alias("given")
-    if redrawn is not None:
-        mine = children.alias("mine")
-        asked = mine.c.line.in_(list(redrawn))
-        other = children.alias("other")
-        return sa.union(
-            sa.select(mine.c.line)
-            .join(index_children, index_children.c.contactpoint_id == mine.c.drawn_number)
-            .where(asked),
-            sa.select(mine.c.line)
-            .join(given, given.c.contactpoint_id == mine.c.drawn_number)
-            .where(asked),
-            sa.select(mine.c.line)
-            .join(
-                other,
-                sa.and_(other.c.drawn_number == mine.c.drawn_number, other.c.line != mine.c.line),
-            )
-            .where(asked),
-        )
     drawn = repeats(children.c.drawn_number)
     # Joins, not EXISTS under OR: each part is then one hash join, whatever the file's size.
     return sa.union(
@@ -107,4 +83,26 @@ def drawn_clashes(redrawn: Sequence[int] | None = None) -> sa.CompoundSelect[int
         ),
         sa.select(children.c.line).join(given, given.c.contactpoint_id == children.c.drawn_number),
         sa.select(drawn.c.line),
+    )
+
+
+def redrawn_clashes() -> sa.CompoundSelect[int]:
+    """Of the lines just given new numbers (`redrawn`), those whose new number is taken too.
+
+    Only they are asked about, against any other line's number: a redraw that clashes with a
+    line that passed before can only be the redrawn line's to draw again, and the lines that
+    passed cannot have begun to clash with each other. Each part is a hash join built on the
+    few redrawn lines, so a round reads the file's numbers twice, however many lines it redrew.
+    """
+    given = children.alias("given")
+    other = children.alias("other")
+    return sa.union(
+        sa.select(redrawn.c.line).join(
+            index_children, index_children.c.contactpoint_id == redrawn.c.drawn_number
+        ),
+        sa.select(redrawn.c.line).join(given, given.c.contactpoint_id == redrawn.c.drawn_number),
+        sa.select(redrawn.c.line).join(
+            other,
+            sa.and_(other.c.drawn_number == redrawn.c.drawn_number, other.c.line != redrawn.c.line),
+        ),
     )

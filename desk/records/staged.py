@@ -55,6 +55,14 @@ def _rows_of_a_child(name: str, index: sa.Table, columns: tuple[str, ...]) -> sa
 
 names = _rows_of_a_child("import_names", index_names, NAME_COLUMNS)
 contacts = _rows_of_a_child("import_contacts", index_contacts, CONTACT_COLUMNS)
+# The numbers drawn again, a round at a time, for the lines whose drawn number was taken.
+redrawn = sa.Table(
+    "import_redrawn",
+    metadata,
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("drawn_number", sa.String(10), nullable=False),
+    prefixes=["TEMPORARY"],
+)
 # Which child each line became, once merged.
 ids = sa.Table(
     "import_ids",

@@ -32,14 +32,12 @@ from desk.records.staged import (
     index_contacts,
     index_names,
     names,
+    redrawn,
 )
 
 # Names the advisory lock that lets one import at a time stage (ASCII "mad_impo"): whether the
 # index is empty, and so whether this is a first load, must still be true when it merges.
 IMPORT_LOCK = 0x6D61645F696D706F
-# Lines asked about at once after a redraw: well under the 32,766 parameters SQLite binds (and
-# PostgreSQL's 65,535).
-REDRAWN_BATCH = 10_000
 
 
 def owns_index(connection: sa.Connection) -> bool:
@@ -256,21 +254,20 @@ class Stage:
     def _settle_drawn_numbers(self, rng: random.Random) -> None:
         # A drawn number may, rarely, be taken already: by a child in the index, by a number
         # the file gives, or by another drawn number. Draw again until none is. (A child the
-        # index holds keeps its number, so redrawing theirs is wasted but harmless.)
+        # index holds keeps its number, so redrawing theirs is wasted but harmless.) At 11
+        # million about 60,000 clash on the first pass (the birthday bound): each round's new
+        # numbers are written as rows, not bound as parameters, and set in one statement.
         clashing = list(self.connection.scalars(clashes.drawn_clashes()))
         while clashing:
+            self.connection.execute(sa.delete(redrawn))
+            self._write(redrawn, [(line, contactpoint.new_number(rng)) for line in clashing])
+            self._analyze(redrawn)
             self.connection.execute(
                 sa.update(children)
-                .where(children.c.line == sa.bindparam("at"))
-                .values(drawn_number=sa.bindparam("number")),
-                [{"at": line, "number": contactpoint.new_number(rng)} for line in clashing],
+                .where(children.c.line == redrawn.c.line)
+                .values(drawn_number=redrawn.c.drawn_number)
             )
-            # Asked about in batches: at 11 million about 60,000 drawn numbers clash on the
-            # first pass (the birthday bound), more lines than a statement may bind.
-            redrawn, clashing = clashing, []
-            for at in range(0, len(redrawn), REDRAWN_BATCH):
-                batch = redrawn[at : at + REDRAWN_BATCH]
-                clashing += self.connection.scalars(clashes.drawn_clashes(batch))
+            clashing = list(self.connection.scalars(clashes.redrawn_clashes()))
 
     @contextmanager
     def _copy(self, table: sa.Table) -> Iterator[psycopg.Copy]:

@@ -4,22 +4,26 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from desk.app import create_app
 from desk.core.audit.models import AuditEvent
 from desk.core.extensions import db
-from desk.records import contactpoint, importer, rows, staging
+from desk.records import contactpoint, importer, rows
 from desk.records.importer import import_entries
 from desk.records.models import Child, ChildName, ContactKind
 from desk.records.parse import parse_entry
 from desk.records.search import Criteria, search
+from tests.conftest import TEST_CONFIG
 from tests.desk.records.factories import child_line, make_child
 
 
@@ -282,13 +286,23 @@ def test_a_file_of_many_bad_lines_lists_the_first_and_counts_them_all(
     assert "5 bad lines: nothing imported" in output
 
 
-# With batches of one line, the redrawn lines are asked about a statement each, as the ~60,000
-# lines whose drawn numbers clash at 11 million are, in batches no statement could bind at once.
-@pytest.mark.parametrize("batch", [staging.REDRAWN_BATCH, 1])
-def test_a_drawn_number_already_taken_is_drawn_again(
-    ctx: Flask, monkeypatch: pytest.MonkeyPatch, batch: int
-) -> None:
-    monkeypatch.setattr(staging, "REDRAWN_BATCH", batch)
+@pytest.fixture(params=["postgresql", "sqlite"])
+def either_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """An application context on the test database, or on a fresh SQLite file (the demo's)."""
+    if request.param == "postgresql":
+        with request.getfixturevalue("app").app_context():
+            yield
+        return
+    demo = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/desk.db"})
+    with demo.app_context():
+        upgrade()
+        yield
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.usefixtures("either_database")
+def test_a_drawn_number_already_taken_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
     held = make_child(contactpoint_id="9434765919").contactpoint_id
     # The first child draws the held number and the second a free one; the first draws
     # again and gets the second's number, so one of them draws a third time.
