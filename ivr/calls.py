@@ -20,7 +20,7 @@ from ivr import flow, twiml
 from ivr.flow import Field, Step
 from ivr.models import FINISHED, Call, CallStatus
 from ivr.telephony import Leg
-from verification import activation, checks, pins
+from verification import activation, checks, pins, registry
 from verification.checks import Outcome, Verdict
 from verification.models import Practitioner
 
@@ -191,12 +191,12 @@ def _keep_verdict(
         )
         return [failed, locked]
     assert verdict.practitioner is not None
-    # Loaded before the call changes, so that no autoflush writes those changes on its own.
-    numbers = {p.number for p in verdict.practitioner.phones}
+    # Asked before the call changes, so that no autoflush writes those changes on its own.
+    is_registered = registry.is_registered(verdict.practitioner.id, call.caller_number)
     _keep_attempt(call, None, is_pin_correct=False)
     call.practitioner_id = verdict.practitioner.id
     call.verified_at = now
-    call.is_registered_number = call.caller_number in numbers
+    call.is_registered_number = is_registered
     data = {**attempt, "is_registered_number": call.is_registered_number}
     if verdict.outcome == Outcome.INACTIVE:
         reasons = {"reasons": list(verdict.reasons)}
