@@ -1,16 +1,18 @@
 """What happens to a call at each webhook: the flow, the checks, the queue, the audit."""
 
+from contextlib import ExitStack
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app, url_for
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
 from desk.core import hours, logs, metrics
 from desk.core.audit.events import Event
-from desk.core.audit.service import record
+from desk.core.audit.service import APPEND, append_parameters, appending, record
 from desk.core.credentials import accounts
 from desk.core.extensions import db
 from desk.core.phones import caller_number
@@ -18,12 +20,34 @@ from ivr import flow, twiml
 from ivr.flow import Field, Step
 from ivr.models import FINISHED, Call, CallStatus
 from ivr.telephony import Leg
-from verification import activation, checks, pins
+from verification import activation, checks, pins, registry
 from verification.checks import Outcome, Verdict
 from verification.models import Practitioner
 
+if TYPE_CHECKING:
+    import psycopg
+
 # Twilio's CallStatus values after which the call is over.
 TERMINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+# The columns of the call the token code step may change, each written whatever the verdict:
+# one UPDATE, built once, for every outcome (and the same statements whatever failed).
+VERDICT_COLUMNS = (
+    "claimed_practitioner_id",
+    "is_pin_correct",
+    "practitioner_id",
+    "verified_at",
+    "is_registered_number",
+    "stage",
+    "attempt",
+    "retries",
+    "is_activating",
+    "status",
+    "queued_at",
+    "turn",
+    "last_twiml",
+)
+# An audit event still to append: its kind, and `record`'s keyword arguments.
+Audited = tuple[Event, dict[str, Any]]
 
 
 def find(sid: str) -> Call | None:
@@ -90,14 +114,7 @@ def answer(sid: str, turn: int | None, digits: str, now: datetime) -> str:
         is_code_right = activation.check(call.claimed_practitioner_id, digits, now)
         _keep_attempt(call, call.claimed_practitioner_id, is_code_right)
     elif step.accepted == Field.CODE:
-        verdict = checks.conclude(
-            call.claimed_practitioner_id, call.is_pin_correct, digits, call.caller_number, now
-        )
-        _record_verdict(call, verdict, now, step.state.is_activating)
-        first_name = verdict.practitioner.first_name if verdict.practitioner else ""
-        step = flow.decide(step.state, verdict.outcome, first_name)
-        reason = "access_not_active" if verdict.outcome == Outcome.INACTIVE else "not_verified"
-        return _reply(call, step, now, reason)
+        return _judge_code(call, step, digits, now)
     elif step.accepted == Field.NEW_PIN:
         # Only its hash is kept between the two keyings, and it becomes the PIN's hash.
         call.chosen_pin_hash = pins.hash_pin(digits)
@@ -138,44 +155,97 @@ def _keep_attempt(call: Call, claimed_id: str | None, is_pin_correct: bool) -> N
     flag_modified(call, "is_pin_correct")
 
 
-def _record_verdict(call: Call, verdict: Verdict, now: datetime, is_activating: bool) -> None:
+def _judge_code(call: Call, step: Step, digits: str, now: datetime) -> str:
+    """The token code is in: the verdict, the call moved on, and both kept and audited."""
+    verdict = checks.conclude(
+        call.claimed_practitioner_id, call.is_pin_correct, digits, call.caller_number, now
+    )
+    audited = _keep_verdict(call, verdict, now, step.state.is_activating)
+    first_name = verdict.practitioner.first_name if verdict.practitioner else ""
+    step = flow.decide(step.state, verdict.outcome, first_name)
+    reason = "access_not_active" if verdict.outcome == Outcome.INACTIVE else "not_verified"
+    reply = _move_on(call, step, now)
+    _store_verdict(call, [*audited, *_move_events(call, step, reason)])
+    return reply
+
+
+def _keep_verdict(
+    call: Call, verdict: Verdict, now: datetime, is_activating: bool
+) -> list[Audited]:
+    """Keep the verdict on the call; the audit events it makes, in order, still to append."""
     who = verdict.practitioner.id if verdict.practitioner else None
     # Whether an activation code was keyed in place of a PIN (never the code itself).
     attempt = {"attempt": call.attempt, "is_activation": is_activating}
+    subjects = {"call_id": call.id, "practitioner_id": who}
     if verdict.outcome == Outcome.REJECTED:
         _keep_attempt(call, None, is_pin_correct=False)
-        record(
+        failed = (
             Event.VERIFICATION_FAILED,
-            call_id=call.id,
-            practitioner_id=who,
-            data={**attempt, "reasons": list(verdict.reasons)},
+            {**subjects, "data": {**attempt, "reasons": list(verdict.reasons)}},
         )
-        if verdict.has_locked_account:
-            record(
-                Event.PRACTITIONER_LOCKED,
-                call_id=call.id,
-                practitioner_id=who,
-                data={"reason": "consecutive_failures"},
-            )
-        return
+        if not verdict.has_locked_account:
+            return [failed]
+        locked = (
+            Event.PRACTITIONER_LOCKED,
+            {**subjects, "data": {"reason": "consecutive_failures"}},
+        )
+        return [failed, locked]
     assert verdict.practitioner is not None
-    # Loaded before the call changes: loading them after would first flush those changes in an
-    # UPDATE of their own, where the audit record below writes them all in one.
-    numbers = {p.number for p in verdict.practitioner.phones}
+    # Asked before the call changes, so that no autoflush writes those changes on its own.
+    is_registered = registry.is_registered(verdict.practitioner.id, call.caller_number)
     _keep_attempt(call, None, is_pin_correct=False)
     call.practitioner_id = verdict.practitioner.id
     call.verified_at = now
-    call.is_registered_number = call.caller_number in numbers
+    call.is_registered_number = is_registered
     data = {**attempt, "is_registered_number": call.is_registered_number}
     if verdict.outcome == Outcome.INACTIVE:
-        record(
-            Event.VERIFICATION_INACTIVE,
-            call_id=call.id,
-            practitioner_id=who,
-            data={**data, "reasons": list(verdict.reasons)},
+        reasons = {"reasons": list(verdict.reasons)}
+        return [(Event.VERIFICATION_INACTIVE, {**subjects, "data": {**data, **reasons}})]
+    return [(Event.VERIFICATION_SUCCEEDED, {**subjects, "data": data})]
+
+
+def _store_verdict(call: Call, audited: list[Audited]) -> None:
+    """Write the call's changes and append its audit events, in one round trip; not committed."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        # SQLite, for the demo: no pipeline; the call's changes are flushed by the first append.
+        for kind, subjects in audited:
+            record(kind, **subjects)
+        return
+    # Anything else pending goes first, as `record` would have it, with the call's changes
+    # left to the UPDATE below rather than to the unit of work.
+    db.session.expunge(call)
+    db.session.flush()
+    changed = {"call_id": call.id} | {
+        f"new_{name}": getattr(call, name) for name in VERDICT_COLUMNS
+    }
+    appends = [append_parameters(kind, **subjects) for kind, subjects in audited]
+    connection = db.session.connection()
+    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+    # The UPDATE and the appends (each taking the chain lock, last, as `record` does) go in one
+    # pipeline, none awaited before the next is sent; its end awaits them all, and raises the
+    # first error, which rolls the webhook back. The COMMIT stays the view's: a connection
+    # must be out of pipeline mode before the session gives it back to the pool.
+    with ExitStack() as counted:
+        # Counted and logged as `record` would have each of them.
+        for kind, _ in audited:
+            counted.enter_context(appending(kind))
+        with driver.pipeline():
+            connection.execute(_verdict_update(), changed)
+            for parameters in appends:
+                connection.execute(APPEND, parameters)
+
+
+@cache
+def _verdict_update() -> Update:
+    """The call's UPDATE `_store_verdict` sends, built once: its values are all bound."""
+    columns = Call.__table__.c
+    return (
+        update(Call)
+        .where(columns.id == bindparam("call_id", type_=columns.id.type))
+        .values(
+            {name: bindparam(f"new_{name}", type_=columns[name].type) for name in VERDICT_COLUMNS}
         )
-    else:
-        record(Event.VERIFICATION_SUCCEEDED, call_id=call.id, practitioner_id=who, data=data)
+    )
 
 
 def _reply(call: Call, step: Step, now: datetime, reason_if_ended: str) -> str:
@@ -201,15 +271,18 @@ def _move_on(call: Call, step: Step, now: datetime) -> str:
 
 def _audit_move(call: Call, step: Step, reason_if_ended: str) -> None:
     """Audit a step that queued the call or ended it."""
+    for kind, subjects in _move_events(call, step, reason_if_ended):
+        record(kind, **subjects)
+
+
+def _move_events(call: Call, step: Step, reason_if_ended: str) -> list[Audited]:
+    """The audit event of a step that queued the call or ended it, if it did."""
+    subjects = {"call_id": call.id, "practitioner_id": call.practitioner_id}
     if step.is_enqueued:
-        record(Event.CALL_QUEUED, call_id=call.id, practitioner_id=call.practitioner_id)
-    elif step.is_hung_up:
-        record(
-            Event.CALL_ENDED_BY_DESK,
-            call_id=call.id,
-            practitioner_id=call.practitioner_id,
-            data={"reason": reason_if_ended},
-        )
+        return [(Event.CALL_QUEUED, subjects)]
+    if step.is_hung_up:
+        return [(Event.CALL_ENDED_BY_DESK, {**subjects, "data": {"reason": reason_if_ended}})]
+    return []
 
 
 def note_queue(sid: str, queue_sid: str) -> None:

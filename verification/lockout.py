@@ -1,9 +1,10 @@
 """Lockout and throttling: how many failures an account and a calling number may have."""
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, func, select, text
+from sqlalchemy import Integer, Select, bindparam, func, select, text
 
 from desk.core.credentials import accounts
 from desk.core.extensions import db
@@ -31,15 +32,24 @@ def is_throttled(caller_number: str | None, now: datetime) -> bool:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(HOLD_NUMBER, {"number": caller_number})
     window = timedelta(minutes=current_app.config["DESK_THROTTLE_WINDOW_MINUTES"])
-    failures = db.session.scalar(
+    failures = db.session.execute(
+        _failures_since(), {"number": caller_number, "since": now - window}
+    ).scalar()
+    return bool((failures or 0) >= current_app.config["DESK_THROTTLE_FAILURES"])
+
+
+@cache
+def _failures_since() -> Select[int]:
+    """How many failures a number has had since a moment, built once: its values are bound."""
+    failed = FailedVerification
+    return (
         select(func.count())
-        .select_from(FailedVerification)
+        .select_from(failed)
         .where(
-            FailedVerification.caller_number == caller_number,
-            FailedVerification.failed_at > now - window,
+            failed.caller_number == bindparam("number", type_=failed.caller_number.type),
+            failed.failed_at > bindparam("since", type_=failed.failed_at.type),
         )
     )
-    return bool((failures or 0) >= current_app.config["DESK_THROTTLE_FAILURES"])
 
 
 def count_failure(

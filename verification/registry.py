@@ -5,8 +5,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, exists, select
 
 from desk.core import authorities
 from desk.core.credentials import totp
@@ -101,6 +102,28 @@ def get(practitioner_id: str) -> Practitioner:
     if practitioner is None:
         raise LookupError(f"no practitioner {practitioner_id}")
     return practitioner
+
+
+def is_registered(practitioner_id: str, number: str | None) -> bool:
+    """Whether the practitioner is registered to call from this number (None: withheld, never)."""
+    return bool(
+        db.session.execute(
+            _registered(), {"practitioner_id": practitioner_id, "number": number}
+        ).scalar()
+    )
+
+
+@cache
+def _registered() -> Select[bool]:
+    """`is_registered`'s statement, built once: its values are all bound."""
+    phones = PractitionerPhone
+    return select(
+        exists().where(
+            phones.practitioner_id
+            == bindparam("practitioner_id", type_=phones.practitioner_id.type),
+            phones.number == bindparam("number", type_=phones.number.type),
+        )
+    )
 
 
 def all_practitioners() -> list[Practitioner]:

@@ -1,6 +1,7 @@
 """Every way keypad verification can fail sounds the same, and ends as docs/design.md says."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -8,12 +9,13 @@ from sqlalchemy import select
 
 from desk.core.audit.actors import Actor
 from desk.core.audit.models import AuditEvent
+from desk.core.audit.service import append_parameters
 from desk.core.extensions import db
 from desk.dev.simulator import Phone, Twilio
-from ivr import flow
-from ivr.flow import Field
+from ivr import calls, flow
+from ivr.flow import Field, Stage
 from tests.factories import PHONE, PIN, current_code, make_practitioner
-from tests.stored import audit_data, stored_practitioner
+from tests.stored import audit_data, audit_kinds, stored_call, stored_practitioner
 from verification import administration
 from verification.models import Practitioner
 
@@ -98,6 +100,28 @@ def test_a_token_code_is_accepted_once(app: Flask, sam: str, twilio: Twilio) -> 
     heard = failed_attempt(second, sam, PIN, code)
     assert heard[-2:] == [flow.TRY_AGAIN, flow.QUESTION[Field.ID]]
     assert failure_reasons(app) == [["wrong_or_reused_code"]]
+
+
+def test_a_verdict_whose_append_fails_keeps_nothing_and_the_caller_hears_the_safe_message(
+    app: Flask, sam: str, twilio: Twilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The call's UPDATE and its audit appends go in one pipeline: one failing undoes them all."""
+    phone = twilio.call(PHONE)
+    phone.dial()
+    phone.key(sam)
+    phone.key(PIN)
+    kinds_before = audit_kinds(app, phone.sid)
+
+    def unreadable(kind: str, **subjects: Any) -> dict[str, Any]:
+        return {**append_parameters(kind, **subjects), "data_json": "not json"}
+
+    monkeypatch.setattr(calls, "append_parameters", unreadable)
+    phone.key(current_code())
+
+    assert phone.said_last() == [flow.UNAVAILABLE]
+    assert stored_call(app, phone.sid).flow_state.stage == Stage.ASK_CODE
+    assert stored_practitioner(app, sam).totp_last_step is None  # the code is not spent
+    assert audit_kinds(app, phone.sid) == kinds_before
 
 
 def test_three_failed_attempts_end_the_call(app: Flask, sam: str, twilio: Twilio) -> None:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Integer, LargeBinary, bindparam, case, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from desk.core.extensions import db
 from desk.core.types import UTCDateTime
@@ -73,18 +75,46 @@ def spend_code(model: type[A], account: A | None, step: int | None) -> bool:
     """Spend a code's time-step and clear the failures, in one statement; False if there is no
     account (pass None for a wrong attempt), no step, the account is locked, or the step is
     not after the last one spent."""
-    spent = db.session.scalar(
+    spent = db.session.execute(
+        _spending(model), {"account_id": account.id if account else None, "step": step}
+    ).scalar()
+    if spent is None:
+        return False
+    assert account is not None
+    # The row is held (`hold`): these two columns are all that changed in it, so the session
+    # is told their values rather than reading the whole row back.
+    set_committed_value(account, "totp_last_step", step)
+    set_committed_value(account, "failed_attempts", 0)
+    return True
+
+
+# `spend_code`'s statement for each kind of account, built once (a class is not `Hashable`
+# to mypy, so no functools.cache).
+_SPENDING: dict[type[Credentialed], ReturningUpdate[tuple[Any]]] = {}
+
+
+def _spending(model: type[Credentialed]) -> ReturningUpdate[tuple[Any]]:
+    """`spend_code`'s statement for this kind of account: its values are all bound."""
+    if model not in _SPENDING:
+        _SPENDING[model] = _spending_statement(model)
+    return _SPENDING[model]
+
+
+def _spending_statement(model: type[Credentialed]) -> ReturningUpdate[tuple[Any]]:
+    # A bound NULL for no account, as in `_key`: the same text whether or not there is one.
+    step = bindparam("step", type_=Integer())
+    return (
         update(model)
         .where(
-            model.id == _key(model, account),
+            model.id == bindparam("account_id", type_=model.id.type),
             model.locked_at.is_(None),
-            func.coalesce(model.totp_last_step, -1) < bindparam("step", step, type_=Integer()),
+            func.coalesce(model.totp_last_step, -1) < step,
         )
         .values(totp_last_step=step, failed_attempts=0)
-        .returning(model),
-        execution_options={"populate_existing": True},
+        .returning(model.id)
+        # No account is evaluated against the statement: the one it spends is updated above.
+        .execution_options(synchronize_session=False)
     )
-    return spent is not None
 
 
 def count_failure(model: type[A], account: A | None, now: datetime) -> int | None:
