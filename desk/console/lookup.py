@@ -187,11 +187,18 @@ def _store_in_one_statement(
     }
     # The COMMIT goes in the same pipeline, not awaited before it is sent: one round trip. If
     # the statement fails, the pipeline is aborted, the COMMIT rolls back and psycopg raises the
-    # error as the pipeline ends: the request fails, and nothing is shown.
+    # error: the request fails, and nothing is shown. It is the driver's COMMIT, and the
+    # session's commit comes after the pipeline has ended, with nothing left to send: inside
+    # it, the session would give the connection back to the pool still in pipeline mode, for
+    # another thread to take before it left it. A session inside a savepoint (a test's) has
+    # no COMMIT to send, and releases its savepoint itself.
     driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
     # Counted and logged as `record` would have (its time includes the pipelined commit).
-    with appending(Event.SEARCH_MADE), driver.pipeline():
-        connection.execute(_stored_after_appended(), parameters)
+    with appending(Event.SEARCH_MADE):
+        with driver.pipeline():
+            connection.execute(_stored_after_appended(), parameters)
+            if not connection.in_nested_transaction():
+                driver.commit()
         db.session.commit()
 
 

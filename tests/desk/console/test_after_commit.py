@@ -8,15 +8,20 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import psycopg
 import pyotp
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from psycopg import pq
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
+from desk.console import lookup
 from desk.console.models import Handling
+from desk.core.audit.service import append_parameters
 from desk.core.extensions import db
 from desk.dev.simulator import Phone, Twilio
 from ivr.models import CallStatus
@@ -214,3 +219,47 @@ def test_while_twilio_hangs_up_at_wrap_up_its_row_is_free_and_the_wrap_up_is_com
     assert desk.phones.was_in_transaction is False
     assert response.status_code == 302 and response.location == "/console/"
     assert [action[0] for action in desk.phones.actions[-2:]] == ["hang_up", "hang_up"]
+
+
+def test_a_search_gives_its_connection_back_to_the_pool_out_of_pipeline_mode(desk: Desk) -> None:
+    # A search's statement goes in a pipeline with its COMMIT behind it. A connection given
+    # back to the pool before the pipeline ended could be taken, still in pipeline mode, by
+    # another thread of the same process (a threaded worker, a test's), and fail there.
+    desk.console.take(desk.phone)
+    desk.console.ready_to_search()
+    modes: list[pq.PipelineStatus] = []
+
+    def given_back(connection: Any, _: object) -> None:
+        modes.append(connection.pgconn.pipeline_status)
+
+    with desk.app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkin", given_back)
+    try:
+        desk.console.search(family_name="Nobody", date_of_birth="2015-03-14")
+    finally:
+        event.remove(engine, "checkin", given_back)
+    assert len(audit_events(desk.app, "search.made", call_sid=desk.phone.sid)) == 1
+    assert modes and set(modes) == {pq.PipelineStatus.OFF}, modes
+
+
+def test_a_search_whose_audit_append_fails_stores_nothing_and_the_next_one_works(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.console.take(desk.phone)
+    desk.console.ready_to_search()
+
+    def unreadable(kind: str, **subjects: Any) -> dict[str, Any]:
+        return {**append_parameters(kind, **subjects), "data_json": "not json"}
+
+    monkeypatch.setattr(lookup, "append_parameters", unreadable)
+    # The test client lets the error through; a browser gets the error page.
+    with pytest.raises(psycopg.Error):
+        desk.console.post("search", {"family_name": "Nobody", "date_of_birth": "2015-03-14"})
+    assert audit_events(desk.app, "search.made", call_sid=desk.phone.sid) == []
+    monkeypatch.undo()
+    desk.console.search(family_name="Nobody", date_of_birth="2015-03-14")
+    assert len(audit_events(desk.app, "search.made", call_sid=desk.phone.sid)) == 1
+    with desk.app.app_context():
+        handling = db.session.scalar(select(Handling).where(Handling.call_id == desk.call_id))
+        assert handling is not None and len(handling.searches) == 1
