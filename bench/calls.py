@@ -118,6 +118,7 @@ class Sent:
     sql: str
     parameters: Any
     seconds: float
+    returned_at: float  # time.perf_counter() when the driver gave it back
 
 
 @dataclass(frozen=True)
@@ -153,27 +154,19 @@ class BenchOperator:
     def lookup_profile(self, criteria: Criteria) -> LookupProfile:
         """The lookup for these criteria taken apart: statements, commit and the rest.
 
-        The commit runs from when it is asked for to the end: its COMMIT is pipelined behind the
-        last statement, so the wait for that statement's work is in it too.
+        The commit runs from the last statement's return to the end: its COMMIT is pipelined
+        behind that statement, whose return awaits nothing, so the wait for the statement's
+        work is in the commit too (and the session's own commit, after the pipeline).
         """
         operator, held = self._request()
-        committing: list[float] = []
-
-        def commit(conn: Any) -> None:
-            committing.append(time.perf_counter())
-
-        event.listen(db.engine, "commit", commit)
-        try:
-            with statements_sent() as sent:
-                started = time.perf_counter()
-                lookup.search_index(operator, held, criteria, utcnow())
-                ended = time.perf_counter()
-        finally:
-            event.remove(db.engine, "commit", commit)
+        with statements_sent() as sent:
+            started = time.perf_counter()
+            lookup.search_index(operator, held, criteria, utcnow())
+            ended = time.perf_counter()
         return LookupProfile(
             sent=sent,
             statement_seconds=sum(statement.seconds for statement in sent),
-            commit_seconds=ended - committing[0],
+            commit_seconds=ended - sent[-1].returned_at,
             total_seconds=ended - started,
         )
 
@@ -213,7 +206,8 @@ def statements_sent() -> Iterator[list[Sent]]:
         started.append(time.perf_counter())
 
     def after(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        sent.append(Sent(statement, parameters, time.perf_counter() - started.pop()))
+        returned_at = time.perf_counter()
+        sent.append(Sent(statement, parameters, returned_at - started.pop(), returned_at))
 
     event.listen(db.engine, "before_cursor_execute", before)
     event.listen(db.engine, "after_cursor_execute", after)
