@@ -89,6 +89,10 @@ def _searches_made() -> ScalarSelect[int]:
     return made.scalar_subquery()
 
 
+def _searches_so_far(handling: Handling) -> int:
+    return db.session.scalar(select(_searches_made()), {"handling_id": handling.id}) or 0
+
+
 @cache
 def _counted_and_found(shape: Shape) -> Select[Any]:
     """The call's searches counted (a CTE) and the index searched (joined laterally), in one
@@ -118,8 +122,7 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
         form = form_of(criteria, today)
     except SearchRefused as refusal:
         # The limit is told before the criteria's faults, as it always was.
-        made = db.session.scalar(select(_searches_made()), {"handling_id": handling.id})
-        _refuse_if_at_limit(made or 0)
+        _refuse_if_at_limit(_searches_so_far(handling))
         raise AuditedRefusal(
             str(refusal),
             Event.SEARCH_REFUSED,
@@ -138,7 +141,7 @@ def search_index(operator: Staff, handling: Handling, criteria: Criteria, now: d
         made_count = rows[0].made
     else:
         # SQLite, for the demo, has no LATERAL: the count, then the search.
-        made_count = connection.scalar(select(_searches_made()), {"handling_id": handling.id}) or 0
+        made_count = _searches_so_far(handling)
         rows = list(connection.execute(found_rows(shape), values).all())
     _refuse_if_at_limit(made_count)
     children = in_order(criteria, [row for row in rows if row.id is not None])
